@@ -1,0 +1,1 @@
+"""Coalition payee screening: Faust agents that decide allow/hold/block per payment."""

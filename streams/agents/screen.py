@@ -1,0 +1,40 @@
+"""The screening agent: payment messages in, decisions, alerts and dead letters out.
+
+Thin by design: it hands each message to the PaymentProcessor and produces what comes
+back. Faust acks the event when the loop moves on and flushes the producer before it
+commits, so an offset is committed only after its decision was produced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import faust
+
+from streams import topics
+from streams.agents.watchlist_replica import WatchlistReplica
+from streams.processor import PaymentProcessor, Source
+
+
+def register_screen_agent(
+    app: faust.App, payments: Any, processor: PaymentProcessor, replica: WatchlistReplica
+) -> Any:
+    """Register the `screen` agent on the payments topic; returns the agent."""
+
+    @app.agent(payments, name="screen")
+    async def screen(stream: Any) -> None:
+        # Screening before the watchlist is loaded would allow listed sellers.
+        await replica.ready.wait()
+        producer = app.producer
+        async for event in stream.events():
+            message = event.message
+            source = Source(message.topic, message.partition, message.offset, message.key)
+            records = processor.process(
+                message.value or b"", source, topics.member_of(message.topic)
+            )
+            for record in records:
+                await producer.send(
+                    record.topic, record.key, record.value, None, None, record.headers
+                )
+
+    return screen

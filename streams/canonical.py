@@ -1,0 +1,219 @@
+"""Canonical forms of payee identifiers: one function per identifier kind.
+
+Each function takes what a payment or a watchlist entry wrote and returns the
+form used for matching, or None when the value cannot be a valid identifier of
+that kind (an invalid identifier never matches anything).
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Callable
+from functools import lru_cache
+
+import idna
+import phonenumbers
+import tldextract
+from anyascii import anyascii
+
+# The bundled Public Suffix List snapshot only: screening must never fetch at run time.
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+_SPACES = re.compile(r"[\s\-_.]+")
+_IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_HEX_ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
+_BECH32 = re.compile(r"^[a-z]{1,83}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{6,}$")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
+_NAME_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c not in ".&'"})
+
+LEGAL_FORMS = frozenset(
+    """
+    ab ag aps as asa bv bvba co company corp corporation cv gmbh inc incorporated
+    kft kg kk limited llc llp lp ltd ltda nv oy oyj plc pte pty sa sab sarl sas
+    spa sprl sro srl the ug zrt
+    """.split()
+)
+
+
+def iban(value: str) -> str | None:
+    """IBAN without spaces, upper case; None unless it passes the ISO 13616 mod-97 check."""
+    compact = re.sub(r"[\s\-.]", "", value).upper()
+    if not _IBAN.match(compact):
+        return None
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return compact if int(digits) % 97 == 1 else None
+
+
+def merchant_id(value: str) -> str | None:
+    """Merchant id trimmed and upper-cased; scoping by acquirer is `scoped_merchant_id`."""
+    compact = value.strip().upper()
+    return compact or None
+
+
+def scoped_merchant_id(value: str, acquirer: str | None) -> str | None:
+    """Merchant id qualified by its acquirer id (`ACQ/MID`), or bare when no acquirer."""
+    mid = merchant_id(value)
+    if mid is None:
+        return None
+    acq = acquirer.strip().upper() if acquirer else ""
+    return f"{acq}/{mid}" if acq else mid
+
+
+def card_acceptor_id(value: str) -> str | None:
+    """Card acceptor id (ISO 8583 field 42): space padding removed, upper case."""
+    compact = value.strip().upper()
+    return compact or None
+
+
+def account(value: str) -> str | None:
+    """Account number without separators (spaces, dashes, dots, slashes), upper case."""
+    compact = re.sub(r"[\s\-./]", "", value).upper()
+    return compact or None
+
+
+@lru_cache(maxsize=65536)
+def host(value: str) -> str | None:
+    """Host name of a domain or URL: lower case, ASCII (punycode), no `www.`, port or dot."""
+    text = value.strip().lower()
+    text = _SCHEME.sub("", text)
+    text = re.split(r"[/?#\\]", text, maxsplit=1)[0]
+    text = text.rsplit("@", 1)[-1]
+    if text.startswith("[") or text.count(":") > 1:
+        return None
+    text = text.split(":", 1)[0].strip().rstrip(".")
+    if not text:
+        return None
+    try:
+        text = idna.encode(text, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return None
+    while text.startswith("www."):
+        text = text[4:]
+    labels = text.split(".")
+    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+        return None
+    return text
+
+
+def domain(value: str) -> str | None:
+    """Canonical domain of a domain name or URL (see `host`)."""
+    return host(value)
+
+
+def url(value: str) -> str | None:
+    """A URL is matched by its domain."""
+    return host(value)
+
+
+@lru_cache(maxsize=65536)
+def registrable_domain(value: str) -> str | None:
+    """Registrable domain (eTLD+1 from the Public Suffix List) of a domain or URL."""
+    name = host(value)
+    if name is None:
+        return None
+    parts = _PSL(name)
+    if not parts.suffix or not parts.domain:
+        return None
+    return f"{parts.domain}.{parts.suffix}"
+
+
+def domain_lookup_keys(value: str) -> tuple[str, ...]:
+    """The host and each parent up to its registrable domain: a listed domain covers its
+    subdomains, never its parents or look-alikes under another suffix."""
+    name = host(value)
+    if name is None:
+        return ()
+    top = registrable_domain(name) or name
+    keys = [name]
+    while name != top and "." in name:
+        name = name.split(".", 1)[1]
+        keys.append(name)
+        if name == top:
+            break
+    return tuple(keys)
+
+
+def wallet_address(value: str) -> str | None:
+    """Hex (0x) and bech32 addresses are case-insensitive (lower case); base58 keeps case."""
+    text = value.strip()
+    if not text or any(ch.isspace() for ch in text):
+        return None
+    lower = text.lower()
+    if _HEX_ADDRESS.match(lower):
+        return lower
+    if _BECH32.match(lower) and (text == lower or text == text.upper()):
+        return lower
+    return text
+
+
+def email(value: str) -> str | None:
+    """Email address in lower case with an ASCII domain; None unless `local@domain`."""
+    text = value.strip()
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    local, at, dom = text.rpartition("@")
+    if not at or not local or any(ch.isspace() for ch in local):
+        return None
+    canonical_domain = host(dom)
+    if canonical_domain is None or "/" in dom or ":" in dom:
+        return None
+    return f"{local.lower()}@{canonical_domain}"
+
+
+def phone(value: str, country: str | None = None) -> str | None:
+    """Phone number in E.164; a national number needs the payee's country to be read."""
+    text = value.strip()
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    region = country.strip().upper() if country else None
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+@lru_cache(maxsize=65536)
+def name(value: str) -> str | None:
+    """Name for fuzzy matching: ASCII, lower case, no punctuation or legal-form suffixes,
+    tokens sorted (so token order does not matter)."""
+    text = anyascii(value).lower().replace("&", " and ")
+    text = text.translate(_NAME_PUNCTUATION)
+    # Dotted abbreviations (G.m.b.H., S.A.) collapse to one token before legal forms go.
+    text = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", text).replace(".", " ").replace("'", "")
+    tokens = [t for t in text.split() if t not in LEGAL_FORMS]
+    if not tokens:
+        tokens = text.split()
+    return " ".join(sorted(tokens)) or None
+
+
+IDENTIFIER_KINDS: tuple[str, ...] = (
+    "merchant_id",
+    "card_acceptor_id",
+    "iban",
+    "account",
+    "wallet_address",
+    "domain",
+    "url",
+    "email",
+    "phone",
+    "name",
+)
+
+# Kinds that need no context beyond their own value.
+SIMPLE_CANONICALISERS: dict[str, Callable[[str], str | None]] = {
+    "merchant_id": merchant_id,
+    "card_acceptor_id": card_acceptor_id,
+    "iban": iban,
+    "account": account,
+    "wallet_address": wallet_address,
+    "domain": domain,
+    "url": url,
+    "email": email,
+    "name": name,
+}

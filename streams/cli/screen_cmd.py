@@ -1,0 +1,42 @@
+"""`screening screen`: offline screening, payments JSON Lines on stdin, decisions on stdout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from streams.cli.errors import friendly, settings_from_env
+from streams.processor import PaymentProcessor, Source
+from streams.topics import DLQ_PAYMENTS
+from streams.watchlist_file import read_entries
+from streams.watchlist_index import WatchlistIndex
+
+
+@click.command()
+@click.option("--watchlist", "watchlist_file", required=True, type=click.Path(path_type=Path))
+@friendly
+def screen(watchlist_file: Path) -> None:
+    """Screen payments offline with the worker's rule code, in event time (`ts`).
+
+    Decisions go to stdout, one JSON line per payment; lines that are not valid
+    payments go to stderr as dead letters (source `stdin`, offset = line number - 1)."""
+    settings = settings_from_env()
+    index = WatchlistIndex()
+    index.load((entry, encoded) for _, _, entry, encoded in read_entries(watchlist_file))
+    processor = PaymentProcessor(index, settings.name_match_threshold)
+    out, err = sys.stdout.buffer, sys.stderr.buffer
+    decided = dead = 0
+    for offset, line in enumerate(sys.stdin.buffer):
+        if not line.strip():
+            continue
+        for record in processor.process(line.rstrip(b"\r\n"), Source("stdin", 0, offset, None), None):
+            if record.topic == DLQ_PAYMENTS:
+                err.write(record.value + b"\n")
+                dead += 1
+            elif record.topic.startswith("decisions."):
+                out.write(record.value + b"\n")
+                decided += 1
+    out.flush()
+    click.echo(f"{decided} decided, {dead} dead letters", err=True)

@@ -1,0 +1,45 @@
+"""`screening tail TOPIC`: print a topic's records as JSON lines."""
+
+from __future__ import annotations
+
+import base64
+import sys
+
+import click
+import orjson
+
+from streams.cli.errors import friendly, settings_from_env
+from streams.kafka_io import read
+
+
+@click.command()
+@click.argument("topic")
+@click.option("--from-beginning/--from-end", default=True, show_default=True)
+@click.option("--max", "limit", type=click.IntRange(min=1), help="stop after this many records")
+@click.option("--idle", type=float, default=3600.0, show_default=True,
+              help="stop after this many seconds without records")
+@friendly
+def tail(topic: str, from_beginning: bool, limit: int | None, idle: float) -> None:
+    """Print TOPIC's records: {"partition", "offset", "key", "value", "headers"}."""
+    settings = settings_from_env()
+    out = sys.stdout.buffer
+    count = 0
+    for record in read(settings, [topic], from_beginning, idle_timeout_s=idle,
+                       total_timeout_s=float("inf"),
+                       until=(lambda seen: len(seen) >= limit) if limit else None):
+        value: object
+        try:
+            value = orjson.loads(record.value) if record.value is not None else None
+        except orjson.JSONDecodeError:
+            value = {"base64": base64.b64encode(record.value or b"").decode()}
+        out.write(orjson.dumps({
+            "partition": record.partition,
+            "offset": record.offset,
+            "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
+            "value": value,
+            "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers.items()},
+        }) + b"\n")
+        out.flush()
+        count += 1
+        if limit and count >= limit:
+            break

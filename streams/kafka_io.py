@@ -1,0 +1,115 @@
+"""Plain confluent-kafka producing and reading for commands, the demo and tests (the
+worker itself consumes through Faust)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
+
+from streams.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A consumed record."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+    timestamp_ms: int
+
+
+def producer(settings: Settings, **overrides: str | int) -> Producer:
+    """A producer tuned for throughput (batching, lz4-free for broker compatibility)."""
+    config: dict[str, str | int] = {
+        **settings.kafka_client_config(),
+        "linger.ms": 5,
+        "batch.num.messages": 10000,
+        "queue.buffering.max.messages": 1_000_000,
+        "enable.idempotence": False,
+        "acks": "all",
+    }
+    config.update(overrides)
+    return Producer(config)
+
+
+def produce_all(
+    client: Producer, topic: str, records: list[tuple[bytes | None, bytes | None]]
+) -> None:
+    """Produce (key, value) records and wait until the broker has them all."""
+    for key, value in records:
+        while True:
+            try:
+                client.produce(topic, value=value, key=key)
+                break
+            except BufferError:
+                client.poll(0.05)
+        client.poll(0)
+    remaining = client.flush(30)
+    if remaining:
+        raise RuntimeError(f"{remaining} records to {topic} were not delivered")
+
+
+def read(
+    settings: Settings,
+    topic_names: list[str],
+    from_beginning: bool = True,
+    idle_timeout_s: float = 5.0,
+    until: Callable[[list[Record]], bool] | None = None,
+    total_timeout_s: float = 120.0,
+) -> Iterator[Record]:
+    """Read every partition of the topics by assignment (no consumer group); stop when
+    `until(records so far)` holds, after `idle_timeout_s` without records, or at the
+    total timeout."""
+    consumer = Consumer(
+        {
+            **settings.kafka_client_config(),
+            "group.id": "screening-reader",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 50,
+        }
+    )
+    try:
+        metadata = consumer.list_topics(timeout=10)
+        start = OFFSET_BEGINNING if from_beginning else OFFSET_END
+        consumer.assign(
+            [
+                TopicPartition(name, p, start)
+                for name in topic_names
+                if name in metadata.topics
+                for p in metadata.topics[name].partitions
+            ]
+        )
+        seen: list[Record] = []
+        deadline = time.monotonic() + total_timeout_s
+        last = time.monotonic()
+        while time.monotonic() < deadline:
+            batch = consumer.consume(num_messages=5000, timeout=0.2)
+            for message in batch:
+                if message.error() is not None:
+                    continue
+                record = Record(
+                    message.topic(),
+                    message.partition(),
+                    message.offset(),
+                    message.key(),
+                    message.value(),
+                    {k: v for k, v in (message.headers() or []) if v is not None},
+                    message.timestamp()[1],
+                )
+                seen.append(record)
+                yield record
+            if batch:
+                last = time.monotonic()
+            if until is not None and until(seen):
+                return
+            if time.monotonic() - last > idle_timeout_s:
+                return
+    finally:
+        consumer.close()

@@ -1,0 +1,74 @@
+"""Output messages of the contract (decision, alert, dead letter) as JSON documents."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+from streams.payment import Payment
+from streams.policy import Verdict
+
+
+def iso(moment: datetime) -> str:
+    """RFC 3339 in UTC with milliseconds and a `Z`."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def decision_document(
+    payment: Payment, verdict: Verdict, decided_at: datetime, watchlist_version: str
+) -> dict[str, Any]:
+    """The decision for `decisions.<member>` (schemas/decision.schema.json)."""
+    return {
+        "txn_id": payment.txn_id,
+        "member_id": payment.member_id,
+        "decision": verdict.decision,
+        "reasons": list(verdict.reasons),
+        "decided_at": iso(decided_at),
+        "watchlist_version": watchlist_version,
+        "payee_key": payment.payee.key,
+        "ts": iso(payment.ts),
+    }
+
+
+def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]:
+    """The alert for `alerts` (schemas/alert.schema.json): payee evidence, never the payer."""
+    return {
+        "alert_id": f"{payment.member_id}:{payment.txn_id}",
+        "kind": "DECISION",
+        "txn_id": payment.txn_id,
+        "member_id": payment.member_id,
+        "decision": decision["decision"],
+        "reasons": decision["reasons"],
+        "payee_key": payment.payee.key,
+        "payee": dict(payment.payee.identifiers),
+        "amount": str(payment.amount),
+        "currency": payment.currency,
+        "method": payment.method,
+        "ts": decision["ts"],
+        "raised_at": decision["decided_at"],
+        "watchlist_version": decision["watchlist_version"],
+    }
+
+
+def dead_letter_document(
+    raw: bytes,
+    code: str,
+    error: str,
+    topic: str,
+    partition: int,
+    offset: int,
+    key: bytes | None,
+    failed_at: datetime,
+) -> dict[str, Any]:
+    """The dead letter for `dlq.payments` (schemas/dead-letter.schema.json)."""
+    return {
+        "error": error,
+        "error_code": code,
+        "source_topic": topic,
+        "source_partition": partition,
+        "source_offset": offset,
+        "source_key": key.decode("utf-8", "replace") if key is not None else None,
+        "original_base64": base64.b64encode(raw).decode("ascii"),
+        "failed_at": iso(failed_at),
+    }

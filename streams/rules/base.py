@@ -1,0 +1,54 @@
+"""What every rule consumes (a payment and a read-only context) and produces."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from streams.name_index import NameHit
+from streams.payment import Payment
+from streams.watchlist_entry import ListedIdentifier, WatchlistEntry
+
+# Effects a rule result can have on the decision, weakest first.
+EFFECT_RANK: Mapping[str, int] = {"allow": 0, "alert": 0, "hold": 1, "block": 2}
+
+
+class WatchlistView(Protocol):
+    """Read-only watchlist lookups a rule may make."""
+
+    @property
+    def version(self) -> str: ...
+
+    def lookup(self, key: str) -> list[tuple[WatchlistEntry, ListedIdentifier]]: ...
+
+    def lookup_entry(self, entry_id: str) -> WatchlistEntry | None: ...
+
+    def search_names(self, canonical_name: str, threshold: float) -> list[NameHit]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningContext:
+    """State a rule may read: the watchlist, the time of decision (event time) and the
+    deployment's name-match threshold."""
+
+    watchlist: WatchlistView
+    at: datetime
+    name_threshold: float
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """One reason: a code, the effect on the decision and the evidence behind it."""
+
+    code: str
+    effect: str
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_reason(self) -> dict[str, Any]:
+        """The reason as written into decisions and alerts."""
+        return {"code": self.code, "action": self.effect, **self.evidence}
+
+
+Rule = Callable[[Payment, ScreeningContext], list[RuleResult]]

@@ -1,0 +1,36 @@
+"""WATCHLIST_NAME_MATCH: the payee's name is close to a listed name. A name is never an
+exact identifier, so any name match holds, however close."""
+
+from __future__ import annotations
+
+from streams.payment import Payment
+from streams.rules.base import RuleResult, ScreeningContext
+
+CODE = "WATCHLIST_NAME_MATCH"
+
+
+def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
+    """Consumes the payee's canonical name; produces a hold per live entry scoring at or
+    above the deployment threshold, with the score and the name as listed."""
+    if payment.payee.name is None:
+        return []
+    results: list[RuleResult] = []
+    for hit in context.watchlist.search_names(payment.payee.name, context.name_threshold):
+        entry = context.watchlist.lookup_entry(hit.entry_id)
+        if entry is None or entry.effect(context.at) is None:
+            continue
+        results.append(
+            RuleResult(
+                CODE,
+                "hold",
+                {
+                    "entry_id": entry.entry_id,
+                    "type": "name",
+                    "score": hit.score,
+                    "listed_name": hit.listed_name,
+                    "source": entry.source,
+                    "status": entry.status,
+                },
+            )
+        )
+    return results

@@ -1,0 +1,42 @@
+"""Compiled validators for the JSON Schemas in `schemas/` (the contract's message kinds)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import fastjsonschema
+import orjson
+
+SCHEMA_DIR = Path(os.environ.get("SCREENING_SCHEMA_DIR", Path(__file__).resolve().parents[1] / "schemas"))
+
+JsonValidator = Callable[[Any], Any]
+
+
+class SchemaError(ValueError):
+    """A message does not satisfy its schema; the message says where."""
+
+
+@lru_cache(maxsize=None)
+def load(kind: str) -> dict[str, Any]:
+    """The parsed schema `schemas/<kind>.schema.json`."""
+    path = SCHEMA_DIR / f"{kind}.schema.json"
+    schema: dict[str, Any] = orjson.loads(path.read_bytes())
+    return schema
+
+
+@lru_cache(maxsize=None)
+def validator(kind: str) -> JsonValidator:
+    """A fast validator (generated code) for one schema; raises SchemaError."""
+    compiled = fastjsonschema.compile(load(kind))
+
+    def validate(document: Any) -> Any:
+        try:
+            return compiled(document)
+        except fastjsonschema.JsonSchemaValueException as exc:
+            raise SchemaError(exc.message) from None
+
+    return validate

@@ -1,0 +1,110 @@
+"""One validated settings object, read from environment variables."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+MEMBER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker or command needs to know about its deployment."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    members: tuple[str, ...] = ()
+    web_port: int = 6066
+    web_host: str = "0.0.0.0"
+    app_id: str = "screening"
+    data_dir: Path = Path(".screening-data")
+    name_match_threshold: float = 88.0
+    topic_partitions: int = 3
+    discovery_interval_s: float = 10.0
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+    ssl_cafile: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read `KAFKA_BOOTSTRAP_SERVERS` and the `SCREENING_*` variables; raise SettingsError."""
+        env = os.environ if env is None else env
+        members = tuple(m.strip() for m in env.get("SCREENING_MEMBERS", "").split(",") if m.strip())
+        for member in members:
+            if not MEMBER_PATTERN.match(member):
+                raise SettingsError(
+                    f"SCREENING_MEMBERS: {member!r} is not a member id ([a-z0-9][a-z0-9-]*)"
+                )
+        bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
+        if not bootstrap:
+            raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")
+        return cls(
+            bootstrap_servers=bootstrap,
+            members=members,
+            web_port=_int(env, "SCREENING_WEB_PORT", cls.web_port, 0, 65535),
+            web_host=env.get("SCREENING_WEB_HOST", cls.web_host),
+            app_id=env.get("SCREENING_APP_ID", cls.app_id),
+            data_dir=Path(env.get("SCREENING_DATA_DIR", str(cls.data_dir))),
+            name_match_threshold=_float(
+                env, "SCREENING_NAME_THRESHOLD", cls.name_match_threshold, 50.0, 100.0
+            ),
+            topic_partitions=_int(env, "SCREENING_TOPIC_PARTITIONS", cls.topic_partitions, 1, 1024),
+            discovery_interval_s=_float(
+                env, "SCREENING_DISCOVERY_INTERVAL", cls.discovery_interval_s, 0.5, 3600.0
+            ),
+            security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", cls.security_protocol).upper(),
+            sasl_mechanism=env.get("KAFKA_SASL_MECHANISM") or None,
+            sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
+            sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
+            ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+        )
+
+    def kafka_client_config(self) -> dict[str, str]:
+        """librdkafka (confluent-kafka) connection settings, security included."""
+        config = {"bootstrap.servers": self.bootstrap_servers}
+        if self.security_protocol != "PLAINTEXT":
+            config["security.protocol"] = self.security_protocol
+        if self.sasl_mechanism:
+            config["sasl.mechanism"] = self.sasl_mechanism
+        if self.sasl_username is not None:
+            config["sasl.username"] = self.sasl_username
+        if self.sasl_password is not None:
+            config["sasl.password"] = self.sasl_password
+        if self.ssl_cafile:
+            config["ssl.ca.location"] = self.ssl_cafile
+        return config
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not an integer") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}: {value} is outside {low}..{high}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not a number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}: {value} is outside {low}..{high}")
+    return value

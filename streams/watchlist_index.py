@@ -1,0 +1,99 @@
+"""The in-memory watchlist: entries by id, an exact-identifier index, a name index and a
+content version that changes whenever the list changes."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+
+from streams.name_index import NameHit, NameIndex
+from streams.watchlist_entry import ListedIdentifier, WatchlistEntry
+
+_MASK = (1 << 64) - 1
+
+
+def entry_digest(entry_id: str, raw: bytes) -> int:
+    """64-bit digest of one entry's id and encoded content."""
+    digest = hashlib.blake2b(entry_id.encode() + b"\x00" + raw, digest_size=8).digest()
+    return int.from_bytes(digest, "big")
+
+
+class WatchlistIndex:
+    """Consumes entry upserts and deletions (from the topic or a file) and answers lookups.
+
+    The version is an order-independent sum of entry digests, so two workers (or an
+    offline run) holding the same list report the same `watchlist_version`.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, WatchlistEntry] = {}
+        self._digests: dict[str, int] = {}
+        self._exact: defaultdict[str, set[str]] = defaultdict(set)
+        self.names = NameIndex()
+        self._sum = 0
+        self.updates = 0
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @property
+    def version(self) -> str:
+        """Content version: changes whenever an entry is added, changed or deleted."""
+        return f"wl-{len(self.entries)}-{self._sum:016x}"
+
+    def upsert(self, entry: WatchlistEntry, raw: bytes) -> None:
+        """Add or replace an entry; `raw` is its encoded form (for the version)."""
+        self.delete(entry.entry_id)
+        self.entries[entry.entry_id] = entry
+        digest = entry_digest(entry.entry_id, raw)
+        self._digests[entry.entry_id] = digest
+        self._sum = (self._sum + digest) & _MASK
+        for ident in entry.identifiers:
+            self._exact[ident.key].add(entry.entry_id)
+        for canonical_name, listed in entry.names:
+            self.names.add(entry.entry_id, canonical_name, listed)
+        self.updates += 1
+
+    def delete(self, entry_id: str) -> None:
+        """Remove an entry if present (a tombstone on the topic)."""
+        entry = self.entries.pop(entry_id, None)
+        if entry is None:
+            return
+        self._sum = (self._sum - self._digests.pop(entry_id)) & _MASK
+        for ident in entry.identifiers:
+            ids = self._exact.get(ident.key)
+            if ids is not None:
+                ids.discard(entry_id)
+                if not ids:
+                    del self._exact[ident.key]
+        for canonical_name, _ in entry.names:
+            self.names.remove(entry_id, canonical_name)
+        self.updates += 1
+
+    def lookup(self, key: str) -> list[tuple[WatchlistEntry, ListedIdentifier]]:
+        """Entries listing the index key `kind:value`, with the identifier that matched."""
+        ids = self._exact.get(key)
+        if not ids:
+            return []
+        found = []
+        for entry_id in sorted(ids):
+            entry = self.entries[entry_id]
+            for ident in entry.identifiers:
+                if ident.key == key:
+                    found.append((entry, ident))
+                    break
+        return found
+
+    def lookup_entry(self, entry_id: str) -> WatchlistEntry | None:
+        """The entry with this id, if listed."""
+        return self.entries.get(entry_id)
+
+    def search_names(self, canonical_name: str, threshold: float) -> list[NameHit]:
+        """Fuzzy name hits at or above `threshold`."""
+        return self.names.search(canonical_name, threshold)
+
+    def load(self, documents: Iterable[tuple[WatchlistEntry, bytes]]) -> None:
+        """Bulk upsert."""
+        for entry, raw in documents:
+            self.upsert(entry, raw)

@@ -1,0 +1,86 @@
+"""`screening worker`: wires settings, topics, the watchlist replica, the screening agent
+and member discovery into one Faust worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import faust
+
+from streams import admin, metrics, topics
+from streams.agents.screen import register_screen_agent
+from streams.agents.watchlist_replica import WatchlistReplica
+from streams.app import create_app
+from streams.processor import PaymentProcessor
+from streams.settings import Settings
+from streams.watchlist_index import WatchlistIndex
+
+log = logging.getLogger(__name__)
+
+
+def initial_members(settings: Settings, client: Any) -> list[str]:
+    """SCREENING_MEMBERS, or the members with a payments topic; waits for the first one."""
+    if settings.members:
+        admin.ensure_member_topics(client, settings, list(settings.members))
+        return list(settings.members)
+    while True:
+        members = admin.discover_members(client)
+        if members:
+            admin.ensure_member_topics(client, settings, members)
+            return members
+        log.warning("no payments.<member> topic on the broker yet; waiting")
+        time.sleep(settings.discovery_interval_s)
+
+
+def build_worker_app(settings: Settings) -> faust.App:
+    """The wired Faust app; raises admin.BrokerUnavailable when no broker answers."""
+    client = admin.wait_for_broker(settings)
+    admin.ensure_core_topics(client, settings)
+    members = initial_members(settings, client)
+    app, payments = create_app(settings, [topics.payments_topic(m) for m in members])
+    metrics.MEMBERS.set(len(members))
+
+    index = WatchlistIndex()
+    replica = WatchlistReplica(settings, index)
+    processor = PaymentProcessor(index, settings.name_match_threshold)
+    register_screen_agent(app, payments, processor, replica)
+
+    @app.task
+    async def follow_watchlist() -> None:
+        replica.start(asyncio.get_running_loop())
+
+    if not settings.members:
+
+        @app.timer(settings.discovery_interval_s)
+        async def discover_new_members() -> None:
+            loop = asyncio.get_running_loop()
+            found = await loop.run_in_executor(None, admin.discover_members, client)
+            new = [m for m in found if topics.payments_topic(m) not in payments.topics]
+            if not new:
+                return
+            await loop.run_in_executor(None, admin.ensure_member_topics, client, settings, new)
+            add_payment_topics(app, payments, [topics.payments_topic(m) for m in new])
+            metrics.MEMBERS.set(len(payments.topics))
+            log.info("serving new members: %s", ", ".join(new))
+
+    return app
+
+
+def add_payment_topics(app: faust.App, payments: Any, names: list[str]) -> None:
+    """Add topics to the payments channel and every clone the agent iterates, then ask
+    Faust's conductor to re-subscribe (Faust has no working pattern subscription here)."""
+    originals = set(payments.topics)
+    for channel in [payments, *app.topics]:
+        if set(getattr(channel, "topics", ())) == originals:
+            channel.topics = [*channel.topics, *names]
+    app.topics._flag_changes()
+
+
+def run_worker(settings: Settings, loglevel: str = "info") -> None:
+    """Run a worker in the foreground until SIGTERM/SIGINT."""
+    app = build_worker_app(settings)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    worker.execute_from_commandline()
