@@ -40,7 +40,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         stream_wait_empty=True,
         consumer_auto_offset_reset="earliest",
     )
-    app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_DELAY_S
+    app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_DELAY_S  # type: ignore[attr-defined]
     payments = app.topic(
         *payment_topic_names,
         key_type=bytes,

@@ -29,11 +29,49 @@ _LABEL = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
 _NAME_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c not in ".&'"})
 
 LEGAL_FORMS = frozenset(
-    """
-    ab ag aps as asa bv bvba co company corp corporation cv gmbh inc incorporated
-    kft kg kk limited llc llp lp ltd ltda nv oy oyj plc pte pty sa sab sarl sas
-    spa sprl sro srl the ug zrt
-    """.split()
+    [
+        "ab",
+        "ag",
+        "aps",
+        "as",
+        "asa",
+        "bv",
+        "bvba",
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "cv",
+        "gmbh",
+        "inc",
+        "incorporated",
+        "kft",
+        "kg",
+        "kk",
+        "limited",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "ltda",
+        "nv",
+        "oy",
+        "oyj",
+        "plc",
+        "pte",
+        "pty",
+        "sa",
+        "sab",
+        "sarl",
+        "sas",
+        "spa",
+        "sprl",
+        "sro",
+        "srl",
+        "the",
+        "ug",
+        "zrt",
+    ]
 )
 
 
@@ -110,12 +148,15 @@ def url(value: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def registrable_domain(value: str) -> str | None:
-    """Registrable domain (eTLD+1 from the Public Suffix List) of a domain or URL."""
+    """Registrable domain (eTLD+1 from the Public Suffix List) of a domain or URL; under a
+    top-level label the list does not know (`.example`, `.internal`), the last two labels."""
     name = host(value)
     if name is None:
         return None
     parts = _PSL(name)
-    if not parts.suffix or not parts.domain:
+    if not parts.suffix:
+        return ".".join(name.split(".")[-2:])
+    if not parts.domain:
         return None
     return f"{parts.domain}.{parts.suffix}"
 

@@ -4,7 +4,7 @@ worker itself consumes through Faust)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, Consumer, Producer, TopicPartition
@@ -27,7 +27,7 @@ class Record:
 
 def producer(settings: Settings, **overrides: str | int) -> Producer:
     """A producer tuned for throughput (batching, lz4-free for broker compatibility)."""
-    config: dict[str, str | int] = {
+    config: dict[str, str | int | float | bool] = {
         **settings.kafka_client_config(),
         "linger.ms": 5,
         "batch.num.messages": 10000,
@@ -40,7 +40,7 @@ def producer(settings: Settings, **overrides: str | int) -> Producer:
 
 
 def produce_all(
-    client: Producer, topic: str, records: list[tuple[bytes | None, bytes | None]]
+    client: Producer, topic: str, records: Sequence[tuple[bytes | None, bytes | None]]
 ) -> None:
     """Produce (key, value) records and wait until the broker has them all."""
     for key, value in records:
@@ -95,12 +95,12 @@ def read(
                 if message.error() is not None:
                     continue
                 record = Record(
-                    message.topic(),
-                    message.partition(),
-                    message.offset(),
-                    message.key(),
-                    message.value(),
-                    {k: v for k, v in (message.headers() or []) if v is not None},
+                    message.topic() or "",
+                    message.partition() or 0,
+                    message.offset() or 0,
+                    _as_bytes(message.key()),
+                    _as_bytes(message.value()),
+                    _headers(message.headers()),
                     message.timestamp()[1],
                 )
                 seen.append(record)
@@ -113,3 +113,12 @@ def read(
                 return
     finally:
         consumer.close()
+
+
+def _as_bytes(value: str | bytes | None) -> bytes | None:
+    return value.encode() if isinstance(value, str) else value
+
+
+def _headers(headers: object) -> dict[str, bytes]:
+    pairs = headers if isinstance(headers, list) else []
+    return {str(k): _as_bytes(v) or b"" for k, v in pairs}

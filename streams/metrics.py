@@ -13,12 +13,15 @@ if TYPE_CHECKING:
 PAYMENTS_CONSUMED = Counter(
     "screening_payments_consumed_total", "Payment messages consumed", ["member"]
 )
-DECISIONS = Counter(
-    "screening_decisions_total", "Decisions produced", ["member", "decision"]
-)
+DECISIONS = Counter("screening_decisions_total", "Decisions produced", ["member", "decision"])
 REASONS = Counter("screening_reasons_total", "Reasons given in decisions", ["code"])
 DEAD_LETTERS = Counter(
     "screening_dead_letters_total", "Payments sent to the dead-letter topic", ["reason"]
+)
+INVALID_IDENTIFIERS = Counter(
+    "screening_invalid_identifiers_total",
+    "Payee identifiers that are not valid for their kind (they never match)",
+    ["type"],
 )
 REDELIVERIES = Counter(
     "screening_redeliveries_total", "Redelivered payments answered with their first decision"

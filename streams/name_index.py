@@ -82,8 +82,6 @@ class NameIndex:
                 break
             entry_id, candidate = key
             score = 100.0 if candidate == canonical_name else similarity(canonical_name, candidate)
-            if score >= threshold and (
-                entry_id not in hits or hits[entry_id].score < score
-            ):
+            if score >= threshold and (entry_id not in hits or hits[entry_id].score < score):
                 hits[entry_id] = NameHit(entry_id, self._names[key], round(score, 1))
         return sorted(hits.values(), key=lambda h: (-h.score, h.entry_id))

@@ -64,8 +64,11 @@ def index_key(kind: str, value: str) -> str:
 def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
     """Canonicalise a decoded payee object; values that are not valid identifiers of their
     kind (a bad IBAN, a malformed email) are listed in `invalid` and never matched."""
-    raw = {f: v.strip() for f in (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
-           if isinstance(v := payee.get(f), str) and v.strip()}
+    raw = {
+        f: v.strip()
+        for f in (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
+        if isinstance(v := payee.get(f), str) and v.strip()
+    }
     identifiers: dict[str, str] = {}
     probes: list[LookupKey] = []
     invalid: list[str] = []

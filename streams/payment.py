@@ -86,7 +86,8 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
     member = document["member_id"]
     if expected_member is not None and member != expected_member:
         raise PaymentError(
-            "MEMBER_MISMATCH", f"member_id {member!r} does not match topic member {expected_member!r}"
+            "MEMBER_MISMATCH",
+            f"member_id {member!r} does not match topic member {expected_member!r}",
         )
     try:
         ts = parse_timestamp(document["ts"])
@@ -98,12 +99,10 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
         raise PaymentError("INVALID_AMOUNT", str(exc)) from None
     payee_doc: dict[str, Any] = document["payee"]
     payee = canonical_payee(payee_doc)
-    if not payee.identifiers:
-        raise PaymentError(
-            "NO_PAYEE_IDENTIFIER",
-            "payee has no valid identifier"
-            + (f" (invalid: {', '.join(payee.invalid)})" if payee.invalid else ""),
-        )
+    # A payee whose identifiers are all malformed (a bad IBAN) is still screened: it
+    # matches nothing, and the invalid identifiers are counted. Blank ones are no payee.
+    if not payee.identifiers and not payee.invalid:
+        raise PaymentError("NO_PAYEE_IDENTIFIER", "payee has no identifier")
     payer = document.get("payer")
     payer_id = payer.get("id") if isinstance(payer, dict) else None
     return Payment(

@@ -70,6 +70,8 @@ class PaymentProcessor:
             metrics.DEAD_LETTERS.labels(exc.code).inc()
             return [self._dead_letter(raw, exc.code, str(exc), source)]
 
+        for kind in payment.payee.invalid:
+            metrics.INVALID_IDENTIFIERS.labels(kind).inc()
         fingerprint = hashlib.blake2b(raw, digest_size=16).digest()
         cache_key = (payment.member_id, payment.txn_id)
         cached = self._recent.get(cache_key)
@@ -111,7 +113,13 @@ class PaymentProcessor:
 
     def _dead_letter(self, raw: bytes, code: str, error: str, source: Source) -> OutRecord:
         document = dead_letter_document(
-            raw, code, error, source.topic, source.partition, source.offset, source.key,
+            raw,
+            code,
+            error,
+            source.topic,
+            source.partition,
+            source.offset,
+            source.key,
             self.clock(),
         )
         headers: Headers = [

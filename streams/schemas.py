@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import fastjsonschema
 import orjson
 
-SCHEMA_DIR = Path(os.environ.get("SCREENING_SCHEMA_DIR", Path(__file__).resolve().parents[1] / "schemas"))
+SCHEMA_DIR = Path(
+    os.environ.get("SCREENING_SCHEMA_DIR", Path(__file__).resolve().parents[1] / "schemas")
+)
 
 JsonValidator = Callable[[Any], Any]
 
@@ -20,7 +22,7 @@ class SchemaError(ValueError):
     """A message does not satisfy its schema; the message says where."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(kind: str) -> dict[str, Any]:
     """The parsed schema `schemas/<kind>.schema.json`."""
     path = SCHEMA_DIR / f"{kind}.schema.json"
@@ -28,7 +30,7 @@ def load(kind: str) -> dict[str, Any]:
     return schema
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(kind: str) -> JsonValidator:
     """A fast validator (generated code) for one schema; raises SchemaError."""
     compiled = fastjsonschema.compile(load(kind))

@@ -68,9 +68,9 @@ class Settings:
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
         )
 
-    def kafka_client_config(self) -> dict[str, str]:
+    def kafka_client_config(self) -> dict[str, str | int | float | bool]:
         """librdkafka (confluent-kafka) connection settings, security included."""
-        config = {"bootstrap.servers": self.bootstrap_servers}
+        config: dict[str, str | int | float | bool] = {"bootstrap.servers": self.bootstrap_servers}
         if self.security_protocol != "PLAINTEXT":
             config["security.protocol"] = self.security_protocol
         if self.sasl_mechanism:

@@ -83,7 +83,9 @@ def payments(
             "txn_id": f"{member}-{seed}-{i:08d}",
             "member_id": member,
             "ts": (t0 + timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
-            "amount": str(rng.choice(PRICE_POINTS) if hit else Decimal(rng.randint(100, 20000)) / 100),
+            "amount": str(
+                rng.choice(PRICE_POINTS) if hit else Decimal(rng.randint(100, 20000)) / 100
+            ),
             "currency": rng.choice(("EUR", "USD", "GBP", "SEK")),
             "method": rng.choice(METHODS),
             "payer": {"id": f"payer-{rng.randint(1, 100_000)}"},

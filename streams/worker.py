@@ -48,13 +48,13 @@ def build_worker_app(settings: Settings) -> faust.App:
     processor = PaymentProcessor(index, settings.name_match_threshold)
     register_screen_agent(app, payments, processor, replica)
 
-    @app.task
+    @app.task  # type: ignore[untyped-decorator]
     async def follow_watchlist() -> None:
         replica.start(asyncio.get_running_loop())
 
     if not settings.members:
 
-        @app.timer(settings.discovery_interval_s)
+        @app.timer(settings.discovery_interval_s)  # type: ignore[untyped-decorator]
         async def discover_new_members() -> None:
             loop = asyncio.get_running_loop()
             found = await loop.run_in_executor(None, admin.discover_members, client)
@@ -76,7 +76,7 @@ def add_payment_topics(app: faust.App, payments: Any, names: list[str]) -> None:
     for channel in [payments, *app.topics]:
         if set(getattr(channel, "topics", ())) == originals:
             channel.topics = [*channel.topics, *names]
-    app.topics._flag_changes()
+    app.topics._flag_changes()  # type: ignore[attr-defined]
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:

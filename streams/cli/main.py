@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from streams.cli import broker_cmd, demo_cmd, produce_cmd, screen_cmd, tail_cmd, watchlist_cmd, worker_cmd
+from streams.cli import (
+    broker_cmd,
+    demo_cmd,
+    produce_cmd,
+    screen_cmd,
+    tail_cmd,
+    watchlist_cmd,
+    worker_cmd,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,17 +23,28 @@ def parse_members(text: str) -> list[str]:
         raise click.BadParameter("no member given", param_hint="--members")
     for member in members:
         if not MEMBER_PATTERN.match(member):
-            raise click.BadParameter(f"{member!r} is not [a-z0-9][a-z0-9-]*", param_hint="--members")
+            raise click.BadParameter(
+                f"{member!r} is not [a-z0-9][a-z0-9-]*", param_hint="--members"
+            )
     return members
 
 
 @click.command()
 @click.option("--members", default="acme-bank,northpay,cardco", show_default=True)
 @click.option("--count", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option("--rate", type=click.FloatRange(min=0), default=1000.0, show_default=True,
-              help="payments per second (0: as fast as possible)")
-@click.option("--watchlist", "watchlist_file", type=click.Path(path_type=Path),
-              help="draw listed payees (variant spellings) from this file")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0),
+    default=1000.0,
+    show_default=True,
+    help="payments per second (0: as fast as possible)",
+)
+@click.option(
+    "--watchlist",
+    "watchlist_file",
+    type=click.Path(path_type=Path),
+    help="draw listed payees (variant spellings) from this file",
+)
 @click.option("--hit-ratio", type=click.FloatRange(0, 1), default=0.02, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @friendly
@@ -49,14 +60,20 @@ def produce(
     out = producer(settings)
     started = time.monotonic()
     for i, payment in enumerate(
-        tqdm(synthetic.payments(member_list, count, entries, hit_ratio, seed), total=count,
-             unit=" payments")
+        tqdm(
+            synthetic.payments(member_list, count, entries, hit_ratio, seed),
+            total=count,
+            unit=" payments",
+        )
     ):
         value = orjson.dumps(payment)
         while True:
             try:
-                out.produce(topics.payments_topic(payment["member_id"]), value,
-                            key=payment["txn_id"].encode())
+                out.produce(
+                    topics.payments_topic(payment["member_id"]),
+                    value,
+                    key=payment["txn_id"].encode(),
+                )
                 break
             except BufferError:
                 out.poll(0.05)

@@ -31,7 +31,9 @@ def screen(watchlist_file: Path) -> None:
     for offset, line in enumerate(sys.stdin.buffer):
         if not line.strip():
             continue
-        for record in processor.process(line.rstrip(b"\r\n"), Source("stdin", 0, offset, None), None):
+        for record in processor.process(
+            line.rstrip(b"\r\n"), Source("stdin", 0, offset, None), None
+        ):
             if record.topic == DLQ_PAYMENTS:
                 err.write(record.value + b"\n")
                 dead += 1

@@ -8,6 +8,8 @@ import sys
 import click
 import orjson
 
+from streams import admin
+from streams.admin import list_topics
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka_io import read
 
@@ -16,30 +18,51 @@ from streams.kafka_io import read
 @click.argument("topic")
 @click.option("--from-beginning/--from-end", default=True, show_default=True)
 @click.option("--max", "limit", type=click.IntRange(min=1), help="stop after this many records")
-@click.option("--idle", type=float, default=3600.0, show_default=True,
-              help="stop after this many seconds without records")
+@click.option(
+    "--idle",
+    type=float,
+    default=3600.0,
+    show_default=True,
+    help="stop after this many seconds without records",
+)
 @friendly
 def tail(topic: str, from_beginning: bool, limit: int | None, idle: float) -> None:
     """Print TOPIC's records: {"partition", "offset", "key", "value", "headers"}."""
     settings = settings_from_env()
     out = sys.stdout.buffer
-    count = 0
-    for record in read(settings, [topic], from_beginning, idle_timeout_s=idle,
-                       total_timeout_s=float("inf"),
-                       until=(lambda seen: len(seen) >= limit) if limit else None):
+    names = list_topics(admin.wait_for_broker(settings, timeout_s=15))
+    if topic not in names:
+        raise click.ClickException(f"topic {topic!r} does not exist")
+    for count, record in enumerate(
+        read(
+            settings,
+            [topic],
+            from_beginning,
+            idle_timeout_s=idle,
+            total_timeout_s=float("inf"),
+            until=(lambda seen: len(seen) >= limit) if limit else None,
+        ),
+        start=1,
+    ):
         value: object
         try:
             value = orjson.loads(record.value) if record.value is not None else None
         except orjson.JSONDecodeError:
             value = {"base64": base64.b64encode(record.value or b"").decode()}
-        out.write(orjson.dumps({
-            "partition": record.partition,
-            "offset": record.offset,
-            "key": record.key.decode("utf-8", "replace") if record.key is not None else None,
-            "value": value,
-            "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers.items()},
-        }) + b"\n")
+        out.write(
+            orjson.dumps(
+                {
+                    "partition": record.partition,
+                    "offset": record.offset,
+                    "key": record.key.decode("utf-8", "replace")
+                    if record.key is not None
+                    else None,
+                    "value": value,
+                    "headers": {k: v.decode("utf-8", "replace") for k, v in record.headers.items()},
+                }
+            )
+            + b"\n"
+        )
         out.flush()
-        count += 1
         if limit and count >= limit:
             break

@@ -1,0 +1,193 @@
+"""A real Kafka-protocol broker for integration tests: KAFKA_BOOTSTRAP_SERVERS when set,
+testcontainers' Kafka when a Docker engine answers, the embedded broker otherwise."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from streams.broker import EmbeddedBroker, free_port
+from streams.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def docker_engine_answers() -> bool:
+    """True when a Docker engine (not just the client) responds."""
+    try:
+        result = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0 and bool(result.stdout.strip())
+
+
+@pytest.fixture(scope="session")
+def bootstrap_servers() -> Iterator[str]:
+    """The broker every integration test talks to."""
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    if external:
+        yield external
+        return
+    if docker_engine_answers():
+        from testcontainers.kafka import KafkaContainer
+
+        with KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka:
+            yield kafka.get_bootstrap_server()
+        return
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap_servers
+
+
+@pytest.fixture
+def settings(bootstrap_servers: str) -> Settings:
+    """Settings pointing at the test broker."""
+    return replace(Settings.from_env({}), bootstrap_servers=bootstrap_servers)
+
+
+def unique(prefix: str) -> str:
+    """A member id, entry id or group unique to one test."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+class WorkerProcess:
+    """`screening worker` as a child process, as users run it."""
+
+    def __init__(self, bootstrap: str, tmp: Path, members: list[str] | None, **env: str) -> None:
+        self.log_path = tmp / f"worker-{uuid.uuid4().hex[:6]}.log"
+        self.web_port = free_port()
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "SCREENING_APP_ID": unique("screening-test"),
+            "SCREENING_WEB_PORT": str(self.web_port),
+            "SCREENING_DATA_DIR": str(tmp / "state"),
+            "SCREENING_DISCOVERY_INTERVAL": "2",
+            **env,
+        }
+        if members is not None:
+            self.env["SCREENING_MEMBERS"] = ",".join(members)
+        else:
+            self.env.pop("SCREENING_MEMBERS", None)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "streams.cli.main", "worker", "--loglevel", "info"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def assert_alive(self) -> None:
+        assert self.process is not None and self.process.poll() is None, self.log()
+
+
+def wait_until(predicate: object, timeout_s: float, interval_s: float = 0.2) -> bool:
+    """Poll `predicate()` until true or timeout; returns the last result."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(interval_s)
+    return bool(predicate())  # type: ignore[operator]
+
+
+class Collector:
+    """Follows topics from the beginning (by assignment, no group) and keeps every record."""
+
+    def __init__(self, settings: Settings, topic_names: list[str]) -> None:
+        from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+        self.consumer = Consumer(
+            {
+                "bootstrap.servers": settings.bootstrap_servers,
+                "group.id": unique("collector"),
+                "enable.auto.commit": False,
+                "fetch.wait.max.ms": 50,
+            }
+        )
+        metadata = self.consumer.list_topics(timeout=10)
+        self.consumer.assign(
+            [
+                TopicPartition(name, p, OFFSET_BEGINNING)
+                for name in topic_names
+                for p in metadata.topics[name].partitions
+            ]
+        )
+        self.records: list[dict[str, object]] = []
+
+    def poll(self, seconds: float = 0.3) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for message in self.consumer.consume(num_messages=1000, timeout=0.1):
+                if message.error() is None:
+                    self.records.append(
+                        {
+                            "topic": message.topic(),
+                            "partition": message.partition(),
+                            "offset": message.offset(),
+                            "key": message.key(),
+                            "value": message.value(),
+                            "headers": dict(message.headers() or []),
+                        }
+                    )
+
+    def until(self, predicate: object, timeout_s: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.poll()
+            if predicate(self.records):  # type: ignore[operator]
+                return True
+        return False
+
+    def close(self) -> None:
+        self.consumer.close()
+
+
+def produce(
+    settings: Settings, topic: str, records: list[tuple[bytes | None, bytes | None]]
+) -> list[int]:
+    """Produce in order to one topic; returns each record's offset."""
+    from confluent_kafka import Producer
+
+    offsets: list[int] = [-1] * len(records)
+    producer = Producer({"bootstrap.servers": settings.bootstrap_servers, "linger.ms": 1})
+
+    def delivered(index: int):  # type: ignore[no-untyped-def]
+        def callback(err, msg):  # type: ignore[no-untyped-def]
+            assert err is None, err
+            offsets[index] = msg.offset()
+
+        return callback
+
+    for i, (key, value) in enumerate(records):
+        producer.produce(topic, value=value, key=key, on_delivery=delivered(i))
+    assert producer.flush(30) == 0
+    return offsets
