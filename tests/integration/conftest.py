@@ -53,8 +53,12 @@ def bootstrap_servers() -> Iterator[str]:
 
 @pytest.fixture
 def settings(bootstrap_servers: str) -> Settings:
-    """Settings pointing at the test broker."""
-    return replace(Settings.from_env({}), bootstrap_servers=bootstrap_servers)
+    """Settings pointing at the test broker, whose shared topics exist."""
+    from streams import admin
+
+    configured = replace(Settings.from_env({}), bootstrap_servers=bootstrap_servers)
+    admin.ensure_core_topics(admin.wait_for_broker(configured, timeout_s=15), configured)
+    return configured
 
 
 def unique(prefix: str) -> str:
