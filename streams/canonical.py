@@ -18,7 +18,8 @@ import tldextract
 from anyascii import anyascii
 
 # The bundled Public Suffix List snapshot only: screening must never fetch at run time.
-_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+# Private suffixes (github.io, blogspot.com) too: each seller there is its own payee.
+_PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 _SPACES = re.compile(r"[\s\-_.]+")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
@@ -112,9 +113,19 @@ def account(value: str) -> str | None:
     return compact or None
 
 
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
 @lru_cache(maxsize=65536)
 def host(value: str) -> str | None:
     """Host name of a domain or URL: lower case, ASCII (punycode), no `www.`, port or dot."""
+    name = _ascii_host(value)
+    while name is not None and name.startswith("www."):
+        name = name[4:]
+    return name
+
+
+def _ascii_host(value: str) -> str | None:
     text = value.strip().lower()
     text = _SCHEME.sub("", text)
     text = re.split(r"[/?#\\]", text, maxsplit=1)[0]
@@ -128,8 +139,6 @@ def host(value: str) -> str | None:
         text = idna.encode(text, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError, ValueError):
         return None
-    while text.startswith("www."):
-        text = text[4:]
     labels = text.split(".")
     if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
         return None
@@ -151,8 +160,8 @@ def registrable_domain(value: str) -> str | None:
     """Registrable domain (eTLD+1 from the Public Suffix List) of a domain or URL; under a
     top-level label the list does not know (`.example`, `.internal`), the last two labels."""
     name = host(value)
-    if name is None:
-        return None
+    if name is None or _IPV4.match(name):
+        return name
     parts = _PSL(name)
     if not parts.suffix:
         return ".".join(name.split(".")[-2:])
@@ -198,7 +207,7 @@ def email(value: str) -> str | None:
     local, at, dom = text.rpartition("@")
     if not at or not local or any(ch.isspace() for ch in local):
         return None
-    canonical_domain = host(dom)
+    canonical_domain = _ascii_host(dom)
     if canonical_domain is None or "/" in dom or ":" in dom:
         return None
     return f"{local.lower()}@{canonical_domain}"
@@ -219,10 +228,24 @@ def phone(value: str, country: str | None = None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-@lru_cache(maxsize=65536)
 def name(value: str) -> str | None:
     """Name for fuzzy matching: ASCII, lower case, no punctuation or legal-form suffixes,
-    tokens sorted (so token order does not matter)."""
+    tokens sorted (so token order does not matter); hyphens split words."""
+    variants = name_variants(value)
+    return variants[0] if variants else None
+
+
+@lru_cache(maxsize=65536)
+def name_variants(value: str) -> tuple[str, ...]:
+    """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
+    has hyphens, joining them (`darkpix`), since sellers write both."""
+    forms = [_canonical_name(value.replace("-", " "))]
+    if "-" in value:
+        forms.append(_canonical_name(value.replace("-", "")))
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def _canonical_name(value: str) -> str | None:
     text = anyascii(value).lower().replace("&", " and ")
     text = text.translate(_NAME_PUNCTUATION)
     # Dotted abbreviations (G.m.b.H., S.A.) collapse to one token before legal forms go.

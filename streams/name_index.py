@@ -28,8 +28,24 @@ def trigrams(text: str) -> set[str]:
 
 
 def similarity(query: str, candidate: str) -> float:
-    """0-100 similarity of two canonical (token-sorted) names."""
-    return float(fuzz.ratio(query, candidate))
+    """0-100 similarity of two canonical (token-sorted) names: the better of the whole
+    strings compared and the tokens aligned one to one (a typo can move a token in the
+    sorted order, so the string comparison alone misses it)."""
+    return max(fuzz.ratio(query, candidate), token_alignment(query.split(), candidate.split()))
+
+
+def token_alignment(left: list[str], right: list[str]) -> float:
+    """Length-weighted mean of each token's best match on the other side, the weaker of
+    the two directions (so extra tokens on either side lower the score)."""
+    if not left or not right:
+        return 0.0
+    return min(_directed(left, right), _directed(right, left))
+
+
+def _directed(source: list[str], target: list[str]) -> float:
+    total = sum(len(t) for t in source)
+    score = sum(len(t) * max(fuzz.ratio(t, other) for other in target) for t in source)
+    return score / total
 
 
 class NameIndex:

@@ -52,6 +52,7 @@ class CanonicalPayee:
     identifiers: Mapping[str, str]
     lookup_keys: tuple[LookupKey, ...]
     name: str | None
+    name_variants: tuple[str, ...]
     key: str | None
     invalid: tuple[str, ...]
 
@@ -115,7 +116,10 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
                 seen_domains.add(key)
                 probes.append(LookupKey(index_key("domain", key), field, key))
     name_raw = raw.get("name")
-    canon_name = canonical.name(name_raw) if name_raw is not None else None
+    variants = canonical.name_variants(name_raw) if name_raw is not None else ()
+    canon_name = variants[0] if variants else None
+    if name_raw is not None and canon_name is None:
+        invalid.append("name")
     if canon_name is not None:
         identifiers["name"] = canon_name
 
@@ -123,6 +127,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         identifiers=identifiers,
         lookup_keys=tuple(probes),
         name=canon_name,
+        name_variants=variants,
         key=payee_key(identifiers),
         invalid=tuple(invalid),
     )

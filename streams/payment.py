@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -9,10 +11,14 @@ from typing import Any
 
 import orjson
 
-from streams.payee import CanonicalPayee, canonical_payee
+from streams.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, canonical_payee
 from streams.schemas import SchemaError, validator
 
 MAX_PAYMENT_BYTES = 64 * 1024
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
+)
+_PAYEE_IDENTIFIERS = frozenset(PAYEE_IDENTIFIER_FIELDS)
 
 
 class PaymentError(ValueError):
@@ -41,20 +47,20 @@ class Payment:
 
 def parse_timestamp(text: str) -> datetime:
     """RFC 3339 timestamp to an aware UTC datetime; ValueError when not RFC 3339."""
-    if "T" not in text.upper()[8:12]:
-        raise ValueError(f"ts {text!r} is not RFC 3339")
-    value = datetime.fromisoformat(text.replace("z", "Z"))
-    if value.tzinfo is None:
-        raise ValueError(f"ts {text!r} has no time zone offset")
-    return value.astimezone(UTC)
+    if not _RFC3339.match(text):
+        raise ValueError(f"{text!r} is not an RFC 3339 timestamp with a time zone")
+    try:
+        return datetime.fromisoformat(text.upper()).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"{text!r} is not a valid RFC 3339 timestamp") from None
 
 
 def parse_amount(value: object) -> Decimal:
     """A decimal string or JSON number to a finite Decimal; ValueError otherwise."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError(f"amount {value!r} is not a decimal")
     try:
-        amount = Decimal(str(value)) if not isinstance(value, str) else Decimal(value.strip())
+        amount = Decimal(value.strip() if isinstance(value, str) else str(value))
     except InvalidOperation:
         raise ValueError(f"amount {value!r} is not a decimal") from None
     if not amount.is_finite():
@@ -73,12 +79,32 @@ def decode_payment(raw: bytes, expected_member: str | None = None) -> Payment:
         raise PaymentError(code, f"not JSON: {exc}") from None
     if not isinstance(document, dict):
         raise PaymentError("NOT_AN_OBJECT", f"payment is a JSON {type(document).__name__}")
+    amount = document.get("amount")
+    if isinstance(amount, float) and _may_have_lost_digits(amount):
+        # orjson reads numbers as binary floats; re-read this rare one digit for digit.
+        document["amount"] = json.loads(raw, parse_float=Decimal).get("amount")
     return payment_from_document(document, expected_member)
+
+
+def _may_have_lost_digits(number: float) -> bool:
+    """True when a float may not equal the decimal literal it was read from (more than the
+    15 significant digits a double always preserves)."""
+    digits = repr(number).lower().split("e")[0].replace("-", "").replace(".", "").strip("0")
+    return len(digits) > 15
 
 
 def payment_from_document(document: dict[str, Any], expected_member: str | None) -> Payment:
     """Validate a decoded JSON object against schemas/payment.schema.json and the
     semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
+    payee_doc = document.get("payee")
+    # Identifier fields that are absent or blank: no payee to screen. Wrong types are
+    # left to the schema.
+    if isinstance(payee_doc, dict) and not any(
+        not isinstance(v, str) or v.strip()
+        for k, v in payee_doc.items()
+        if k in _PAYEE_IDENTIFIERS and v is not None
+    ):
+        raise PaymentError("NO_PAYEE_IDENTIFIER", "payee has no identifier")
     try:
         validator("payment")(document)
     except SchemaError as exc:
@@ -97,12 +123,9 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
         amount = parse_amount(document["amount"])
     except ValueError as exc:
         raise PaymentError("INVALID_AMOUNT", str(exc)) from None
-    payee_doc: dict[str, Any] = document["payee"]
-    payee = canonical_payee(payee_doc)
     # A payee whose identifiers are all malformed (a bad IBAN) is still screened: it
-    # matches nothing, and the invalid identifiers are counted. Blank ones are no payee.
-    if not payee.identifiers and not payee.invalid:
-        raise PaymentError("NO_PAYEE_IDENTIFIER", "payee has no identifier")
+    # matches nothing, and the invalid identifiers are counted.
+    payee = canonical_payee(document["payee"])
     payer = document.get("payer")
     payer_id = payer.get("id") if isinstance(payer, dict) else None
     return Payment(
@@ -113,6 +136,6 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
         currency=document["currency"].upper(),
         method=document.get("method"),
         payer_id=payer_id if isinstance(payer_id, str) else None,
-        payee_raw={k: v for k, v in payee_doc.items() if isinstance(v, str)},
+        payee_raw={k: v for k, v in document["payee"].items() if isinstance(v, str)},
         payee=payee,
     )

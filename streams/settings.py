@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MEMBER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 
 
 class SettingsError(ValueError):
@@ -44,6 +45,10 @@ class Settings:
                 raise SettingsError(
                     f"SCREENING_MEMBERS: {member!r} is not a member id ([a-z0-9][a-z0-9-]*)"
                 )
+        protocol = env.get("KAFKA_SECURITY_PROTOCOL", cls.security_protocol).strip().upper()
+        if protocol not in SECURITY_PROTOCOLS:
+            choices = ", ".join(SECURITY_PROTOCOLS)
+            raise SettingsError(f"KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {choices}")
         bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
         if not bootstrap:
             raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")
@@ -61,7 +66,7 @@ class Settings:
             discovery_interval_s=_float(
                 env, "SCREENING_DISCOVERY_INTERVAL", cls.discovery_interval_s, 0.5, 3600.0
             ),
-            security_protocol=env.get("KAFKA_SECURITY_PROTOCOL", cls.security_protocol).upper(),
+            security_protocol=protocol,
             sasl_mechanism=env.get("KAFKA_SASL_MECHANISM") or None,
             sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,

@@ -69,11 +69,10 @@ def parse_entry(document: Any) -> WatchlistEntry:
     for item in document["identifiers"]:
         kind, value = item["type"], item["value"]
         if kind == "name":
-            canon = canonical.name(value)
-            if canon is None:
+            variants = canonical.name_variants(value)
+            if not variants:
                 rejected.append((kind, value))
-            else:
-                names.append((canon, value))
+            names.extend((variant, value) for variant in variants)
             continue
         canon = listed_identifier(kind, value, item.get("acquirer_id"), item.get("country"))
         if canon is None:

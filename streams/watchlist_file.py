@@ -66,19 +66,17 @@ def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         header = reader.fieldnames or []
         if "entry_id" not in header:
             raise WatchlistFileError(f"{path}:1: CSV header has no entry_id column")
-        pending: dict[str, Any] | None = None
-        pending_line = 0
+        # Rows of one entry are merged wherever they stand: on the compacted topic a
+        # second message for the entry would replace the first.
+        merged: dict[str, tuple[int, dict[str, Any]]] = {}
         for row in reader:
-            line_no = reader.line_num
             document = _csv_row(row)
-            if pending is not None and pending["entry_id"] == document["entry_id"]:
-                pending["identifiers"].extend(document["identifiers"])
-                continue
-            if pending is not None:
-                yield pending_line, pending
-            pending, pending_line = document, line_no
-        if pending is not None:
-            yield pending_line, pending
+            first = merged.get(document["entry_id"])
+            if first is None:
+                merged[document["entry_id"]] = (reader.line_num, document)
+            else:
+                first[1]["identifiers"].extend(document["identifiers"])
+        yield from merged.values()
 
 
 def _csv_row(row: dict[str, str | None]) -> dict[str, Any]:

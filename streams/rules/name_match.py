@@ -3,6 +3,7 @@ exact identifier, so any name match holds, however close."""
 
 from __future__ import annotations
 
+from streams.name_index import NameHit
 from streams.payment import Payment
 from streams.rules.base import RuleResult, ScreeningContext
 
@@ -12,10 +13,13 @@ CODE = "WATCHLIST_NAME_MATCH"
 def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
     """Consumes the payee's canonical name; produces a hold per live entry scoring at or
     above the deployment threshold, with the score and the name as listed."""
-    if payment.payee.name is None:
-        return []
+    best: dict[str, NameHit] = {}
+    for variant in payment.payee.name_variants:
+        for hit in context.watchlist.search_names(variant, context.name_threshold):
+            if hit.entry_id not in best or best[hit.entry_id].score < hit.score:
+                best[hit.entry_id] = hit
     results: list[RuleResult] = []
-    for hit in context.watchlist.search_names(payment.payee.name, context.name_threshold):
+    for hit in sorted(best.values(), key=lambda h: (-h.score, h.entry_id)):
         entry = context.watchlist.lookup_entry(hit.entry_id)
         if entry is None or entry.effect(context.at) is None:
             continue

@@ -24,7 +24,11 @@ def screening(*args: str, bootstrap: str, stdin: bytes = b"") -> subprocess.Comp
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
     return subprocess.run(
         [sys.executable, "-m", "streams.cli.main", *args],
-        input=stdin, capture_output=True, env=env, timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -32,7 +36,8 @@ def test_broker_command_serves_kafka_protocol(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "streams.cli.main", "broker", "--listen", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for_port("127.0.0.1", port)
@@ -48,7 +53,10 @@ def test_broker_binary_override_must_exist() -> None:
     env = {**os.environ, "SCREENING_BROKER_BIN": "/nonexistent/tansu"}
     result = subprocess.run(
         [sys.executable, "-m", "streams.cli.main", "broker", "--listen", "127.0.0.1:1"],
-        capture_output=True, env=env, timeout=30, check=False,
+        capture_output=True,
+        env=env,
+        timeout=30,
+        check=False,
     )
     assert result.returncode == 1
     assert result.stderr.decode().strip().splitlines() == [
@@ -99,8 +107,16 @@ def test_watchlist_load_refuses_a_bad_line_and_publishes_nothing(
 def test_produce_then_tail(settings: Settings) -> None:
     member = unique("gen")
     result = screening(
-        "produce", "--members", member, "--count", "50", "--rate", "0",
-        "--watchlist", str(SAMPLE), bootstrap=settings.bootstrap_servers,
+        "produce",
+        "--members",
+        member,
+        "--count",
+        "50",
+        "--rate",
+        "0",
+        "--watchlist",
+        str(SAMPLE),
+        bootstrap=settings.bootstrap_servers,
     )
     assert result.returncode == 0, result.stderr
     tail = screening(

@@ -198,7 +198,7 @@ def test_interleaved_members_variants_and_malformed_input(
     assert codes[malformed[0]] == "INVALID_JSON"
     assert codes[malformed[1]] == "SCHEMA"
     assert codes[malformed[2]] == "SCHEMA"
-    assert codes[malformed[3]] == "SCHEMA"
+    assert codes[malformed[3]] == "NO_PAYEE_IDENTIFIER"
     assert codes[malformed[4]] == "INVALID_UTF8"
     headers = next(
         r["headers"]
