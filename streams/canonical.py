@@ -219,6 +219,20 @@ def phone(value: str, country: str | None = None) -> str | None:
     if text.startswith("00"):
         text = "+" + text[2:]
     region = country.strip().upper() if country else None
+    result = _e164(text, region)
+    # libphonenumber keeps a national trunk prefix written after the country code
+    # (+49 0201...) on the first pass and drops it on the second: read until stable.
+    for _ in range(3):
+        if result is None:
+            return None
+        again = _e164(result, None)
+        if again == result:
+            return result
+        result = again
+    return result
+
+
+def _e164(text: str, region: str | None) -> str | None:
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -19,7 +19,7 @@ def decision_document(
     payment: Payment, verdict: Verdict, decided_at: datetime, watchlist_version: str
 ) -> dict[str, Any]:
     """The decision for `decisions.<member>` (schemas/decision.schema.json)."""
-    return {
+    document: dict[str, Any] = {
         "txn_id": payment.txn_id,
         "member_id": payment.member_id,
         "decision": verdict.decision,
@@ -29,6 +29,9 @@ def decision_document(
         "payee_key": payment.payee.key,
         "ts": iso(payment.ts),
     }
+    if verdict.overrides:
+        document["overrides"] = list(verdict.overrides)
+    return document
 
 
 def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]:
@@ -42,7 +45,7 @@ def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]
         "reasons": decision["reasons"],
         "payee_key": payment.payee.key,
         "payee": dict(payment.payee.identifiers),
-        "amount": str(payment.amount),
+        "amount": format(payment.amount, "f"),
         "currency": payment.currency,
         "method": payment.method,
         "ts": decision["ts"],

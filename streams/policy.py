@@ -17,6 +17,7 @@ class Verdict:
 
     decision: str
     reasons: tuple[dict[str, Any], ...]
+    overrides: tuple[str, ...] = ()
 
 
 def decide(results: Iterable[RuleResult]) -> Verdict:

@@ -16,6 +16,7 @@ from streams.messages import alert_document, dead_letter_document, decision_docu
 from streams.payment import PaymentError, decode_payment
 from streams.rules.base import ScreeningContext, WatchlistView
 from streams.screening import screen
+from streams.settings import Settings
 
 Headers = list[tuple[str, bytes]]
 
@@ -53,12 +54,19 @@ class PaymentProcessor:
         name_threshold: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         recent_decisions: int = 100_000,
+        coalition_key: bytes | None = None,
     ) -> None:
         self.watchlist = watchlist
         self.name_threshold = name_threshold
+        self.coalition_key = coalition_key
         self.clock = clock
         self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
         self._recent_max = recent_decisions
+
+    @classmethod
+    def from_settings(cls, watchlist: WatchlistView, settings: Settings) -> PaymentProcessor:
+        """A processor configured as the deployment says."""
+        return cls(watchlist, settings.name_match_threshold, coalition_key=settings.coalition_key)
 
     def process(self, raw: bytes, source: Source, member: str | None) -> list[OutRecord]:
         """Decide one payment, or dead-letter it; `member` is the topic's member (None
@@ -81,7 +89,10 @@ class PaymentProcessor:
             return cached[1]
 
         version = self.watchlist.version
-        verdict = screen(payment, ScreeningContext(self.watchlist, payment.ts, self.name_threshold))
+        context = ScreeningContext(
+            self.watchlist, payment.ts, self.name_threshold, self.coalition_key
+        )
+        verdict = screen(payment, context)
         now = self.clock()
         decision = decision_document(payment, verdict, now, version)
         records = [

@@ -30,10 +30,16 @@ def load(kind: str) -> dict[str, Any]:
     return schema
 
 
+def _local_schema(uri: str) -> dict[str, Any]:
+    """Resolve a `$ref` to a sibling schema from `schemas/`, never from the network."""
+    name = uri.rsplit("/", 1)[-1].split("#", 1)[0]
+    return load(name.removesuffix(".schema.json"))
+
+
 @cache
 def validator(kind: str) -> JsonValidator:
     """A fast validator (generated code) for one schema; raises SchemaError."""
-    compiled = fastjsonschema.compile(load(kind))
+    compiled = fastjsonschema.compile(load(kind), handlers={"https": _local_schema})
 
     def validate(document: Any) -> Any:
         try:

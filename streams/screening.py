@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from streams.payment import Payment
 from streams.policy import Verdict, decide
@@ -34,4 +35,29 @@ def screen(
                     {"rule": rule_name, "error": f"{type(exc).__name__}: {exc}"[:300]},
                 )
             )
-    return decide(results)
+    kept, applied = apply_overrides(payment, context, results)
+    verdict = decide(kept)
+    return replace(verdict, overrides=applied) if applied else verdict
+
+
+def apply_overrides(
+    payment: Payment, context: ScreeningContext, results: list[RuleResult]
+) -> tuple[list[RuleResult], tuple[str, ...]]:
+    """Drop holds that the paying member overrode for this payee on that entry. Blocks
+    stay: a confirmed seller is cut off for every member until its entry is revoked."""
+    kept: list[RuleResult] = []
+    applied: list[str] = []
+    for result in results:
+        entry_id = result.evidence.get("entry_id")
+        if result.effect == "hold" and isinstance(entry_id, str):
+            overrides = context.watchlist.overrides_for(payment.member_id, entry_id)
+            hits = [
+                o.entry_id
+                for o in overrides
+                if o.applies(payment.member_id, payment.payee, context.at)
+            ]
+            if hits:
+                applied.extend(hits)
+                continue
+        kept.append(result)
+    return kept, tuple(sorted(set(applied)))

@@ -34,6 +34,7 @@ class Settings:
     sasl_username: str | None = None
     sasl_password: str | None = None
     ssl_cafile: str | None = None
+    coalition_key: bytes | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -71,6 +72,7 @@ class Settings:
             sasl_username=env.get("KAFKA_SASL_USERNAME") or None,
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
+            coalition_key=_secret(env, "SCREENING_COALITION_KEY"),
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:
@@ -113,3 +115,12 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     if not low <= value <= high:
         raise SettingsError(f"{name}: {value} is outside {low}..{high}")
     return value
+
+
+def _secret(env: Mapping[str, str], name: str) -> bytes | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    if len(raw) < 16:
+        raise SettingsError(f"{name}: a key needs at least 16 characters")
+    return raw.encode()

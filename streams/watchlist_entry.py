@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -9,9 +10,12 @@ from typing import Any
 import orjson
 
 from streams import canonical
-from streams.payee import index_key
+from streams.identifier_hash import token_index_key
+from streams.payee import CanonicalPayee, index_key
 from streams.payment import parse_timestamp
 from streams.schemas import SchemaError, validator
+
+_TOKEN = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 class EntryError(ValueError):
@@ -25,6 +29,7 @@ class ListedIdentifier:
     type: str
     value: str
     key: str
+    hashed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +55,68 @@ class WatchlistEntry:
         return self.action if self.status == "confirmed" else "hold"
 
 
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A member's false-positive override of one entry for one payee (any of `keys` or
+    `names` identifies the payee), with its provenance."""
+
+    entry_id: str
+    member_id: str
+    overrides: str
+    keys: frozenset[str]
+    names: frozenset[str]
+    source: str
+    reason: str | None
+    expires_at: datetime | None
+
+    def applies(self, member_id: str, payee: CanonicalPayee, at: datetime) -> bool:
+        """True for this member's payments to this payee, until `expires_at`."""
+        if member_id != self.member_id:
+            return False
+        if self.expires_at is not None and at >= self.expires_at:
+            return False
+        if any(probe.key in self.keys for probe in payee.lookup_keys):
+            return True
+        return any(variant in self.names for variant in payee.name_variants)
+
+
+def parse_override(document: Any) -> Override:
+    """Validate an override (schemas/watchlist-override.schema.json); raise EntryError."""
+    try:
+        validator("watchlist-override")(document)
+    except SchemaError as exc:
+        raise EntryError(str(exc)) from None
+    identifiers, names, _rejected = parse_identifiers(document["identifiers"])
+    if not identifiers and not names:
+        raise EntryError(f"override {document['entry_id']!r} names no valid payee identifier")
+    return Override(
+        entry_id=document["entry_id"],
+        member_id=document["member_id"],
+        overrides=document["overrides"],
+        keys=frozenset(i.key for i in identifiers),
+        names=frozenset(canon for canon, _ in names),
+        source=document["source"],
+        reason=document.get("reason"),
+        expires_at=_expiry(document),
+    )
+
+
+def parse_record(document: Any) -> WatchlistEntry | Override:
+    """An entry or, for `"kind": "override"`, an override."""
+    if isinstance(document, dict) and document.get("kind") == "override":
+        return parse_override(document)
+    return parse_entry(document)
+
+
+def _expiry(document: dict[str, Any]) -> datetime | None:
+    if not document.get("expires_at"):
+        return None
+    try:
+        return parse_timestamp(document["expires_at"])
+    except ValueError as exc:
+        raise EntryError(f"expires_at: {exc}") from None
+
+
 def parse_entry(document: Any) -> WatchlistEntry:
     """Validate a decoded entry against schemas/watchlist-entry.schema.json and
     canonicalise its identifiers; raise EntryError naming the problem."""
@@ -57,17 +124,48 @@ def parse_entry(document: Any) -> WatchlistEntry:
         validator("watchlist-entry")(document)
     except SchemaError as exc:
         raise EntryError(str(exc)) from None
-    expires_at = None
-    if document.get("expires_at"):
-        try:
-            expires_at = parse_timestamp(document["expires_at"])
-        except ValueError as exc:
-            raise EntryError(f"expires_at: {exc}") from None
+    expires_at = _expiry(document)
+    identifiers, names, rejected = parse_identifiers(document["identifiers"])
+    if not identifiers and not names:
+        raise EntryError(
+            f"entry {document['entry_id']!r} has no valid identifier "
+            f"(rejected: {', '.join(f'{k}={v!r}' for k, v in rejected)})"
+        )
+    return WatchlistEntry(
+        entry_id=document["entry_id"],
+        identifiers=identifiers,
+        names=names,
+        action=document["action"],
+        status=document["status"],
+        source=document["source"],
+        expires_at=expires_at,
+        reference=document.get("reference"),
+        rejected=rejected,
+    )
+
+
+Identifiers = tuple[
+    tuple[ListedIdentifier, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]
+]
+
+
+def parse_identifiers(items: list[dict[str, Any]]) -> Identifiers:
+    """Schema-valid identifier objects to (exact identifiers, (canonical name, listed name)
+    pairs, rejected (type, value) pairs)."""
     identifiers: list[ListedIdentifier] = []
     names: list[tuple[str, str]] = []
     rejected: list[tuple[str, str]] = []
-    for item in document["identifiers"]:
+    for item in items:
         kind, value = item["type"], item["value"]
+        if item.get("hashed"):
+            if kind == "name" or not _TOKEN.match(value):
+                rejected.append((kind, value))
+            else:
+                token = value.lower()
+                identifiers.append(
+                    ListedIdentifier(kind, token, token_index_key(kind, token), True)
+                )
+            continue
         if kind == "name":
             variants = canonical.name_variants(value)
             if not variants:
@@ -79,22 +177,7 @@ def parse_entry(document: Any) -> WatchlistEntry:
             rejected.append((kind, value))
         else:
             identifiers.append(ListedIdentifier(kind, canon, index_key(kind, canon)))
-    if not identifiers and not names:
-        raise EntryError(
-            f"entry {document['entry_id']!r} has no valid identifier "
-            f"(rejected: {', '.join(f'{k}={v!r}' for k, v in rejected)})"
-        )
-    return WatchlistEntry(
-        entry_id=document["entry_id"],
-        identifiers=tuple(identifiers),
-        names=tuple(names),
-        action=document["action"],
-        status=document["status"],
-        source=document["source"],
-        expires_at=expires_at,
-        reference=document.get("reference"),
-        rejected=tuple(rejected),
-    )
+    return tuple(identifiers), tuple(names), tuple(rejected)
 
 
 def listed_identifier(
@@ -113,10 +196,11 @@ def encode_entry(document: object) -> bytes:
     return orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
 
 
-def decode_entry(raw: bytes) -> tuple[WatchlistEntry, bytes]:
-    """An entry from its message bytes, with its stable encoding; raise EntryError."""
+def decode_entry(raw: bytes) -> tuple[WatchlistEntry | Override, bytes]:
+    """An entry or override from its message bytes, with its stable encoding; raise
+    EntryError."""
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise EntryError(f"not JSON: {exc}") from None
-    return parse_entry(document), encode_entry(document)
+    return parse_record(document), encode_entry(document)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from streams.name_index import NameHit, NameIndex
-from streams.watchlist_entry import ListedIdentifier, WatchlistEntry
+from streams.watchlist_entry import ListedIdentifier, Override, WatchlistEntry
 
 _MASK = (1 << 64) - 1
 
@@ -31,6 +31,9 @@ class WatchlistIndex:
         self._digests: dict[str, int] = {}
         self._exact: defaultdict[str, set[str]] = defaultdict(set)
         self.names = NameIndex()
+        self.overrides: dict[str, Override] = {}
+        self._overrides_by_target: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+        self.hashed_entries = 0
         self._sum = 0
         self.updates = 0
 
@@ -42,25 +45,43 @@ class WatchlistIndex:
         """Content version: changes whenever an entry is added, changed or deleted."""
         return f"wl-{len(self.entries)}-{self._sum:016x}"
 
-    def upsert(self, entry: WatchlistEntry, raw: bytes) -> None:
-        """Add or replace an entry; `raw` is its encoded form (for the version)."""
+    def upsert(self, entry: WatchlistEntry | Override, raw: bytes) -> None:
+        """Add or replace an entry or override; `raw` is its stable encoding (for the
+        version)."""
         self.delete(entry.entry_id)
-        self.entries[entry.entry_id] = entry
         digest = entry_digest(entry.entry_id, raw)
         self._digests[entry.entry_id] = digest
         self._sum = (self._sum + digest) & _MASK
+        self.updates += 1
+        if isinstance(entry, Override):
+            self.overrides[entry.entry_id] = entry
+            self._overrides_by_target[(entry.member_id, entry.overrides)].add(entry.entry_id)
+            return
+        self.entries[entry.entry_id] = entry
+        if any(ident.hashed for ident in entry.identifiers):
+            self.hashed_entries += 1
         for ident in entry.identifiers:
             self._exact[ident.key].add(entry.entry_id)
         for canonical_name, listed in entry.names:
             self.names.add(entry.entry_id, canonical_name, listed)
-        self.updates += 1
 
     def delete(self, entry_id: str) -> None:
-        """Remove an entry if present (a tombstone on the topic)."""
-        entry = self.entries.pop(entry_id, None)
-        if entry is None:
+        """Remove an entry or override if present (a tombstone on the topic)."""
+        digest = self._digests.pop(entry_id, None)
+        if digest is None:
             return
-        self._sum = (self._sum - self._digests.pop(entry_id)) & _MASK
+        self._sum = (self._sum - digest) & _MASK
+        self.updates += 1
+        override = self.overrides.pop(entry_id, None)
+        if override is not None:
+            target = self._overrides_by_target[(override.member_id, override.overrides)]
+            target.discard(entry_id)
+            if not target:
+                del self._overrides_by_target[(override.member_id, override.overrides)]
+            return
+        entry = self.entries.pop(entry_id)
+        if any(ident.hashed for ident in entry.identifiers):
+            self.hashed_entries -= 1
         for ident in entry.identifiers:
             ids = self._exact.get(ident.key)
             if ids is not None:
@@ -69,7 +90,6 @@ class WatchlistIndex:
                     del self._exact[ident.key]
         for canonical_name, _ in entry.names:
             self.names.remove(entry_id, canonical_name)
-        self.updates += 1
 
     def lookup(self, key: str) -> list[tuple[WatchlistEntry, ListedIdentifier]]:
         """Entries listing the index key `kind:value`, with the identifier that matched."""
@@ -89,11 +109,16 @@ class WatchlistIndex:
         """The entry with this id, if listed."""
         return self.entries.get(entry_id)
 
+    def overrides_for(self, member_id: str, entry_id: str) -> list[Override]:
+        """This member's overrides of this entry."""
+        ids = self._overrides_by_target.get((member_id, entry_id))
+        return [self.overrides[i] for i in sorted(ids)] if ids else []
+
     def search_names(self, canonical_name: str, threshold: float) -> list[NameHit]:
         """Fuzzy name hits at or above `threshold`."""
         return self.names.search(canonical_name, threshold)
 
-    def load(self, documents: Iterable[tuple[WatchlistEntry, bytes]]) -> None:
+    def load(self, documents: Iterable[tuple[WatchlistEntry | Override, bytes]]) -> None:
         """Bulk upsert."""
         for entry, raw in documents:
             self.upsert(entry, raw)

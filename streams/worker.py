@@ -45,7 +45,7 @@ def build_worker_app(settings: Settings) -> faust.App:
 
     index = WatchlistIndex()
     replica = WatchlistReplica(settings, index)
-    processor = PaymentProcessor(index, settings.name_match_threshold)
+    processor = PaymentProcessor.from_settings(index, settings)
     register_screen_agent(app, payments, processor, replica)
 
     @app.task  # type: ignore[untyped-decorator]

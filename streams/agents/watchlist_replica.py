@@ -18,12 +18,12 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartiti
 
 from streams import metrics, topics
 from streams.settings import Settings
-from streams.watchlist_entry import EntryError, WatchlistEntry, decode_entry
+from streams.watchlist_entry import EntryError, Override, WatchlistEntry, decode_entry
 from streams.watchlist_index import WatchlistIndex
 
 log = logging.getLogger(__name__)
 
-Update = tuple[str, WatchlistEntry | None, bytes]
+Update = tuple[str, WatchlistEntry | Override | None, bytes]
 
 
 class WatchlistReplica:

@@ -25,7 +25,7 @@ def screen(watchlist_file: Path) -> None:
     settings = settings_from_env()
     index = WatchlistIndex()
     index.load((entry, encoded) for _, _, entry, encoded in read_entries(watchlist_file))
-    processor = PaymentProcessor(index, settings.name_match_threshold)
+    processor = PaymentProcessor.from_settings(index, settings)
     out, err = sys.stdout.buffer, sys.stderr.buffer
     decided = dead = 0
     for offset, line in enumerate(sys.stdin.buffer):

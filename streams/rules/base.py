@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from streams.name_index import NameHit
 from streams.payment import Payment
-from streams.watchlist_entry import ListedIdentifier, WatchlistEntry
+from streams.watchlist_entry import ListedIdentifier, Override, WatchlistEntry
 
 # Effects a rule result can have on the decision, weakest first.
 EFFECT_RANK: Mapping[str, int] = {"allow": 0, "alert": 0, "hold": 1, "block": 2}
@@ -23,19 +23,25 @@ class WatchlistView(Protocol):
 
     def lookup(self, key: str) -> list[tuple[WatchlistEntry, ListedIdentifier]]: ...
 
+    @property
+    def hashed_entries(self) -> int: ...
+
     def lookup_entry(self, entry_id: str) -> WatchlistEntry | None: ...
+
+    def overrides_for(self, member_id: str, entry_id: str) -> list[Override]: ...
 
     def search_names(self, canonical_name: str, threshold: float) -> list[NameHit]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class ScreeningContext:
-    """State a rule may read: the watchlist, the time of decision (event time) and the
-    deployment's name-match threshold."""
+    """State a rule may read: the watchlist, the time of decision (event time), the
+    deployment's name-match threshold and the coalition key for hashed contributions."""
 
     watchlist: WatchlistView
     at: datetime
     name_threshold: float
+    coalition_key: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streams.identifier_hash import hashed_index_key
 from streams.payment import Payment
 from streams.rules.base import RuleResult, ScreeningContext
 
@@ -9,12 +10,18 @@ CODE = "WATCHLIST_MATCH"
 
 
 def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
-    """Consumes the payee's lookup keys; produces one result per live matching entry:
-    a confirmed entry applies its action, a suspected one holds."""
+    """Consumes the payee's lookup keys (and their keyed hashes, when hashed entries are
+    listed); produces one result per live matching entry: a confirmed entry applies its
+    action, a suspected one holds."""
     results: list[RuleResult] = []
     seen: set[str] = set()
+    hashing = context.coalition_key is not None and context.watchlist.hashed_entries > 0
     for probe in payment.payee.lookup_keys:
-        for entry, ident in context.watchlist.lookup(probe.key):
+        found = context.watchlist.lookup(probe.key)
+        if hashing:
+            assert context.coalition_key is not None
+            found += context.watchlist.lookup(hashed_index_key(context.coalition_key, probe.key))
+        for entry, ident in found:
             effect = entry.effect(context.at)
             if effect is None or entry.entry_id in seen:
                 continue
@@ -26,7 +33,8 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
                     {
                         "entry_id": entry.entry_id,
                         "type": ident.type,
-                        "value": ident.value,
+                        "value": probe.value,
+                        "hashed": ident.hashed,
                         "payee_field": probe.field,
                         "source": entry.source,
                         "status": entry.status,

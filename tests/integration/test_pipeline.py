@@ -4,8 +4,11 @@ variant spellings of listed identifiers, malformed input interleaved."""
 from __future__ import annotations
 
 import base64
+import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
 
 import orjson
 import pytest
@@ -213,42 +216,56 @@ def test_interleaved_members_variants_and_malformed_input(
 def test_watchlist_changes_reach_a_running_worker(
     settings: Settings, worker: WorkerProcess, members: list[str], tag: str
 ) -> None:
+    """A new entry starts blocking and a revoked one stops blocking within a second:
+    every payment decided more than 1 s after the change was published follows it."""
     a = members[0]
     listed = f"live-{tag}.example"
     collector = Collector(settings, [topics.decisions_topic(a)])
 
-    def decision_of(txn: str) -> dict[str, object] | None:
-        for r in collector.records:
-            document = orjson.loads(r["value"])  # type: ignore[arg-type]
-            if document["txn_id"] == txn:
-                return document  # type: ignore[no-any-return]
-        return None
+    def stream_for(seconds: float, prefix: str) -> list[dict[str, Any]]:
+        txns = []
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            txn = f"{prefix}-{len(txns)}"
+            produce(
+                settings, topics.payments_topic(a), [(None, payment(txn, a, {"domain": listed}))]
+            )
+            txns.append(txn)
+            time.sleep(0.1)
+        wanted = set(txns)
 
-    def screen(txn: str) -> dict[str, object]:
-        produce(settings, topics.payments_topic(a), [(None, payment(txn, a, {"domain": listed}))])
-        assert collector.until(lambda _: decision_of(txn) is not None, 60), worker.log()
-        result = decision_of(txn)
-        assert result is not None
-        return result
+        def decided(records: list[dict[str, object]]) -> list[dict[str, Any]]:
+            docs = [orjson.loads(r["value"]) for r in records]  # type: ignore[arg-type]
+            return [d for d in docs if d["txn_id"] in wanted]
+
+        assert collector.until(lambda r: len(decided(r)) == len(wanted), 60), worker.log()
+        return decided(collector.records)
+
+    def after(decisions: list[dict[str, Any]], moment: float) -> list[dict[str, Any]]:
+        return [d for d in decisions if _epoch(d["decided_at"]) >= moment]
 
     try:
-        before = screen(f"{a}-live-0")
-        assert before["decision"] == "allow"
+        baseline = stream_for(0.3, f"{a}-live-0")
+        assert {d["decision"] for d in baseline} == {"allow"}
+
+        listed_at = time.time()
         publish_entries(settings, [entry(f"{tag}-live", "domain", listed)])
-        after = None
-        for attempt in range(20):
-            after = screen(f"{a}-live-1-{attempt}")
-            if after["decision"] == "block":
-                break
-        assert after is not None and after["decision"] == "block"
-        assert after["watchlist_version"] != before["watchlist_version"]
+        listed_run = stream_for(2.0, f"{a}-live-1")
+        late = after(listed_run, listed_at + 1.0)
+        assert late and {d["decision"] for d in late} == {"block"}, listed_run
+        assert late[0]["watchlist_version"] != baseline[0]["watchlist_version"]
+
+        revoked_at = time.time()
         publish_entries(settings, [entry(f"{tag}-live", "domain", listed, status="revoked")])
-        revoked = None
-        for attempt in range(20):
-            revoked = screen(f"{a}-live-2-{attempt}")
-            if revoked["decision"] == "allow":
-                break
-        assert revoked is not None and revoked["decision"] == "allow"
+        revoked_run = stream_for(2.0, f"{a}-live-2")
+        late = after(revoked_run, revoked_at + 1.0)
+        assert late and {d["decision"] for d in late} == {"allow"}, revoked_run
+        first_allow = min(_epoch(d["decided_at"]) for d in revoked_run if d["decision"] == "allow")
+        print(f"revocation took effect {first_allow - revoked_at:.3f}s after publishing")
         produce(settings, topics.WATCHLIST, [(f"{tag}-live".encode(), None)])
     finally:
         collector.close()
+
+
+def _epoch(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
