@@ -75,7 +75,12 @@ def ensure_topics(
 
 def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
     """The shared topics: compacted watchlist and rules, alerts and the dead-letter topic."""
-    ensure_topics(admin, [topics.WATCHLIST, topics.RULES], settings.topic_partitions, COMPACTED)
+    ensure_topics(
+        admin,
+        [topics.WATCHLIST, topics.RULES, topics.LINKS],
+        settings.topic_partitions,
+        COMPACTED,
+    )
     ensure_topics(admin, [topics.ALERTS, topics.DLQ_PAYMENTS], settings.topic_partitions)
 
 

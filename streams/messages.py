@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from streams.links import Link
 from streams.payment import Payment
 from streams.policy import Verdict
-
-
-def iso(moment: datetime) -> str:
-    """RFC 3339 in UTC with milliseconds and a `Z`."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+from streams.timestamps import iso
 
 
 def decision_document(
@@ -49,6 +46,24 @@ def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]
         "currency": payment.currency,
         "method": payment.method,
         "ts": decision["ts"],
+        "raised_at": decision["decided_at"],
+        "watchlist_version": decision["watchlist_version"],
+    }
+
+
+def new_route_document(link: Link, decision: dict[str, Any]) -> dict[str, Any]:
+    """The NEW_ROUTE alert: a confirmed seller's identifier seen for the first time, with
+    the payment method and the member whose traffic revealed it (never the payer)."""
+    return {
+        "alert_id": f"{link.first_member}:{link.first_txn}:route:{link.key}",
+        "kind": "NEW_ROUTE",
+        "entry_id": link.entry_id,
+        "identifier": {"type": link.type, "value": link.value},
+        "method": link.method,
+        "member_id": link.first_member,
+        "txn_id": link.first_txn,
+        "payee_key": decision["payee_key"],
+        "ts": iso(link.first_seen),
         "raised_at": decision["decided_at"],
         "watchlist_version": decision["watchlist_version"],
     }

@@ -6,6 +6,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 MEMBER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -35,6 +36,7 @@ class Settings:
     sasl_password: str | None = None
     ssl_cafile: str | None = None
     coalition_key: bytes | None = None
+    link_ttl: timedelta = timedelta(days=90)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +75,9 @@ class Settings:
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
             coalition_key=_secret(env, "SCREENING_COALITION_KEY"),
+            link_ttl=timedelta(
+                days=_float(env, "SCREENING_LINK_TTL_DAYS", cls.link_ttl.days, 0.001, 3650.0)
+            ),
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:

@@ -9,6 +9,7 @@ DECISIONS_PREFIX = "decisions."
 ALERTS = "alerts"
 WATCHLIST = "watchlist"
 RULES = "rules"
+LINKS = "watchlist.links"
 DLQ_PAYMENTS = "dlq.payments"
 
 PAYMENTS_TOPIC = re.compile(r"^payments\.([a-z0-9][a-z0-9-]*)$")

@@ -11,12 +11,15 @@ from typing import Any
 import faust
 
 from streams import admin, metrics, topics
+from streams.agents.links_replica import LinksReplica
 from streams.agents.screen import register_screen_agent
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.app import create_app
+from streams.links import LinkIndex
 from streams.processor import PaymentProcessor
 from streams.settings import Settings
 from streams.watchlist_index import WatchlistIndex
+from streams.worker_metrics import instrument_worker
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +44,20 @@ def build_worker_app(settings: Settings) -> faust.App:
     admin.ensure_core_topics(client, settings)
     members = initial_members(settings, client)
     app, payments = create_app(settings, [topics.payments_topic(m) for m in members])
-    metrics.MEMBERS.set(len(members))
+    metrics.serve_members(members)
 
     index = WatchlistIndex()
     replica = WatchlistReplica(settings, index)
-    processor = PaymentProcessor.from_settings(index, settings)
-    register_screen_agent(app, payments, processor, replica)
+    links = LinkIndex(settings.link_ttl)
+    links_replica = LinksReplica(settings, links)
+    processor = PaymentProcessor.from_settings(index, settings, links)
+    agent = register_screen_agent(app, payments, processor, [replica, links_replica])
+    instrument_worker(app, agent, replica)
 
     @app.task  # type: ignore[untyped-decorator]
-    async def follow_watchlist() -> None:
+    async def follow_replicated_state() -> None:
         replica.start(asyncio.get_running_loop())
+        links_replica.start(asyncio.get_running_loop())
 
     if not settings.members:
 
@@ -63,7 +70,7 @@ def build_worker_app(settings: Settings) -> faust.App:
                 return
             await loop.run_in_executor(None, admin.ensure_member_topics, client, settings, new)
             add_payment_topics(app, payments, [topics.payments_topic(m) for m in new])
-            metrics.MEMBERS.set(len(payments.topics))
+            metrics.serve_members(m for t in payments.topics if (m := topics.member_of(t)))
             log.info("serving new members: %s", ", ".join(new))
 
     return app

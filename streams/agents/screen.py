@@ -7,26 +7,34 @@ commits, so an offset is committed only after its decision was produced.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from time import perf_counter
 from typing import Any
 
 import faust
 
-from streams import topics
-from streams.agents.watchlist_replica import WatchlistReplica
+from streams import metrics, topics
+from streams.agents.compacted_replica import CompactedTopicReplica
 from streams.processor import PaymentProcessor, Source
 
 
 def register_screen_agent(
-    app: faust.App, payments: Any, processor: PaymentProcessor, replica: WatchlistReplica
+    app: faust.App,
+    payments: Any,
+    processor: PaymentProcessor,
+    replicas: Sequence[CompactedTopicReplica[Any]],
 ) -> Any:
     """Register the `screen` agent on the payments topic; returns the agent."""
 
     @app.agent(payments, name="screen")
     async def screen(stream: Any) -> None:
         # Screening before the watchlist is loaded would allow listed sellers.
-        await replica.ready.wait()
+        for replica in replicas:
+            await replica.ready.wait()
         producer = app.producer
+        processing_time = metrics.PROCESSING_TIME
         async for event in stream.events():
+            started = perf_counter()
             message = event.message
             source = Source(message.topic, message.partition, message.offset, message.key)
             records = processor.process(
@@ -36,5 +44,6 @@ def register_screen_agent(
                 await producer.send(
                     record.topic, record.key, record.value, None, None, record.headers
                 )
+            processing_time.observe(perf_counter() - started)
 
     return screen

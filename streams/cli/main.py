@@ -5,10 +5,13 @@ from __future__ import annotations
 import click
 
 from streams.cli import (
+    bench_cmd,
     broker_cmd,
     demo_cmd,
     produce_cmd,
+    report_cmd,
     screen_cmd,
+    status_cmd,
     tail_cmd,
     watchlist_cmd,
     worker_cmd,
@@ -27,6 +30,9 @@ cli.add_command(watchlist_cmd.watchlist)
 cli.add_command(screen_cmd.screen)
 cli.add_command(produce_cmd.produce)
 cli.add_command(tail_cmd.tail)
+cli.add_command(report_cmd.report)
+cli.add_command(status_cmd.status)
+cli.add_command(bench_cmd.bench)
 
 
 def main() -> None:

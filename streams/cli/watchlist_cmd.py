@@ -3,19 +3,24 @@ compacted watchlist topic."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 from tqdm import tqdm
 
 from streams import admin, topics
+from streams.canonical import IDENTIFIER_KINDS
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import produce_all, producer
-from streams.messages import iso
+from streams.kafka_io import produce_all, producer, read
+from streams.links import Link, link_from_document, record_key
+from streams.payee import index_key
 from streams.settings import MEMBER_PATTERN, Settings
-from streams.watchlist_entry import EntryError, encode_entry, parse_override
+from streams.timestamps import iso
+from streams.watchlist_entry import EntryError, encode_entry, listed_identifier, parse_override
 from streams.watchlist_file import read_entries
 from streams.watchlist_hashing import hashed_document
 
@@ -133,3 +138,74 @@ def publish(settings: Settings, records: Records) -> None:
             part = records[start : start + chunk]
             produce_all(out, topics.WATCHLIST, part)
             bar.update(len(part))
+
+
+@watchlist.command("promote")
+@click.argument("identifier", metavar="TYPE:VALUE")
+@click.option("--entry", "entry_id", required=True, help="the confirmed entry it is linked to")
+@click.option("--source", default="coalition-analyst", show_default=True, help="provenance")
+@click.option("--reason", default="", help="why (kept in the new entry's notes)")
+@friendly
+def promote(identifier: str, entry_id: str, source: str, reason: str) -> None:
+    """Make a linked identifier an entry of its own, with the linked entry's action: the
+    next payment to it is blocked (or held) by WATCHLIST_MATCH, not only held."""
+    settings = settings_from_env()
+    link = _find_link(settings, identifier, entry_id)
+    document: dict[str, Any] = {
+        "entry_id": f"{entry_id}~{link.key}",
+        "identifiers": [{"type": link.type, "value": link.value}],
+        "action": link.action,
+        "status": "confirmed",
+        "source": source,
+        "reference": entry_id,
+        "notes": (
+            f"promoted from a link to {entry_id} established by {link.first_txn} "
+            f"({link.first_member}, {iso(link.first_seen)}); {reason}"
+        ).rstrip("; "),
+    }
+    note = f"promoted by {source}" + (f": {reason}" if reason else "")
+    _publish_link_status(settings, link, "promoted", note)
+    publish(settings, [(document["entry_id"].encode(), encode_entry(document))])
+    click.echo(f"entry {document['entry_id']} published", err=True)
+
+
+@watchlist.command("dismiss")
+@click.argument("identifier", metavar="TYPE:VALUE")
+@click.option("--entry", "entry_id", required=True, help="the entry it is linked to")
+@click.option("--source", default="coalition-analyst", show_default=True, help="provenance")
+@click.option("--reason", required=True, help="why the link is not the seller's")
+@friendly
+def dismiss(identifier: str, entry_id: str, source: str, reason: str) -> None:
+    """Dismiss a link: the identifier stops holding and is not linked to ENTRY again."""
+    settings = settings_from_env()
+    link = _find_link(settings, identifier, entry_id)
+    _publish_link_status(settings, link, "dismissed", f"dismissed by {source}: {reason}")
+    click.echo(f"link of {link.key} to {entry_id} dismissed", err=True)
+
+
+def _find_link(settings: Settings, identifier: str, entry_id: str) -> Link:
+    """The latest record of the link of TYPE:VALUE to the entry, from the links topic."""
+    kind, sep, value = identifier.partition(":")
+    if not sep or kind not in IDENTIFIER_KINDS or kind == "name":
+        raise click.BadParameter(
+            f"{identifier!r} is not TYPE:VALUE with an identifier type", param_hint="IDENTIFIER"
+        )
+    canon = listed_identifier(kind, value)
+    if canon is None:
+        raise click.BadParameter(f"{value!r} is not a valid {kind}", param_hint="IDENTIFIER")
+    key = index_key(kind, canon)
+    admin.ensure_core_topics(admin.wait_for_broker(settings, timeout_s=15), settings)
+    wanted = f"{key}|{entry_id}".encode()
+    found: Link | None = None
+    for record in read(settings, [topics.LINKS], idle_timeout_s=2.0, total_timeout_s=300.0):
+        if record.key == wanted and record.value is not None:
+            found = link_from_document(orjson.loads(record.value))
+    if found is None:
+        raise click.ClickException(f"no link of {key} to entry {entry_id!r}")
+    return found
+
+
+def _publish_link_status(settings: Settings, link: Link, status: str, note: str) -> None:
+    updated = replace(link, status=status, note=note)
+    out = producer(settings)
+    produce_all(out, topics.LINKS, [(record_key(updated), orjson.dumps(updated.document()))])

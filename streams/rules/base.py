@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from streams.links import LinkIndex
 from streams.name_index import NameHit
 from streams.payment import Payment
 from streams.watchlist_entry import ListedIdentifier, Override, WatchlistEntry
@@ -42,6 +43,7 @@ class ScreeningContext:
     at: datetime
     name_threshold: float
     coalition_key: bytes | None = None
+    links: LinkIndex | None = None
 
 
 @dataclass(frozen=True, slots=True)

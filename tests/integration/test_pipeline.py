@@ -207,9 +207,9 @@ def test_interleaved_members_variants_and_malformed_input(
         r["headers"]
         for r in records
         if r["topic"] == topics.DLQ_PAYMENTS
-        and r["value"]
-        and base64.b64decode(orjson.loads(r["value"])["original_base64"]) == malformed[0]
-    )  # type: ignore[arg-type]
+        and r["headers"].get("dlq.source.topic") == topics.payments_topic(a).encode()  # type: ignore[attr-defined]
+        and base64.b64decode(orjson.loads(r["value"])["original_base64"]) == malformed[0]  # type: ignore[arg-type]
+    )
     assert headers["dlq.source.offset"] == str(source_offsets[malformed[0]]).encode()  # type: ignore[index]
 
 

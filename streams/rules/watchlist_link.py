@@ -1,0 +1,44 @@
+"""WATCHLIST_LINK: the payee carries an identifier linked to a confirmed entry by earlier
+payments (see streams/links.py). A link holds, never blocks: it is evidence, not a
+listing."""
+
+from __future__ import annotations
+
+from streams.payment import Payment
+from streams.rules.base import RuleResult, ScreeningContext
+from streams.timestamps import iso
+
+CODE = "WATCHLIST_LINK"
+
+
+def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
+    """Consumes the payee's lookup keys and the live links; produces a hold per linked
+    entry that is still confirmed and live, naming the transaction that made the link."""
+    if context.links is None:
+        return []
+    results: list[RuleResult] = []
+    seen: set[str] = set()
+    for probe in payment.payee.lookup_keys:
+        for link in context.links.lookup(probe.key, context.at):
+            entry = context.watchlist.lookup_entry(link.entry_id)
+            if entry is None or entry.status != "confirmed" or entry.effect(context.at) is None:
+                continue
+            if link.entry_id in seen:
+                continue
+            seen.add(link.entry_id)
+            results.append(
+                RuleResult(
+                    CODE,
+                    "hold",
+                    {
+                        "entry_id": link.entry_id,
+                        "type": link.type,
+                        "value": link.value,
+                        "source": entry.source,
+                        "status": "linked",
+                        "linked_by_txn": link.first_txn,
+                        "linked_at": iso(link.first_seen),
+                    },
+                )
+            )
+    return results
