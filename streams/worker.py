@@ -16,6 +16,7 @@ from streams.agents.screen import register_screen_agent
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.app import create_app
 from streams.links import LinkIndex
+from streams.parse_cache import open_cache
 from streams.processor import PaymentProcessor
 from streams.settings import Settings
 from streams.watchlist_index import WatchlistIndex
@@ -47,7 +48,7 @@ def build_worker_app(settings: Settings) -> faust.App:
     metrics.serve_members(members)
 
     index = WatchlistIndex()
-    replica = WatchlistReplica(settings, index)
+    replica = WatchlistReplica(settings, index, open_cache(settings.data_dir))
     links = LinkIndex(settings.link_ttl)
     links_replica = LinksReplica(settings, links)
     processor = PaymentProcessor.from_settings(index, settings, links)

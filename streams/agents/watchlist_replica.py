@@ -9,6 +9,7 @@ from confluent_kafka import Message
 
 from streams import metrics, topics
 from streams.agents.compacted_replica import CompactedTopicReplica
+from streams.parse_cache import ParseCache
 from streams.settings import Settings
 from streams.watchlist_entry import EntryError, Override, WatchlistEntry, decode_entry
 from streams.watchlist_index import WatchlistIndex
@@ -21,9 +22,12 @@ Update = tuple[str, WatchlistEntry | Override | None, bytes]
 class WatchlistReplica(CompactedTopicReplica[Update]):
     """Consumes the `watchlist` topic into a WatchlistIndex; `ready` once caught up."""
 
-    def __init__(self, settings: Settings, index: WatchlistIndex) -> None:
+    def __init__(
+        self, settings: Settings, index: WatchlistIndex, cache: ParseCache | None = None
+    ) -> None:
         super().__init__(settings, topics.WATCHLIST)
         self.index = index
+        self.cache = cache
 
     def decode(self, message: Message) -> Update | None:
         """Entry, override or tombstone (None entry) with its stable encoding."""
@@ -32,12 +36,19 @@ class WatchlistReplica(CompactedTopicReplica[Update]):
         entry_id = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
         if value is None:
             return (entry_id, None, b"") if entry_id else None
+        raw = value if isinstance(value, bytes) else value.encode()
+        cached = self.cache.get(raw) if self.cache is not None else None
+        if cached is not None:
+            entry, encoded = cached
+            return entry.entry_id, entry, encoded
         try:
-            entry, encoded = decode_entry(value if isinstance(value, bytes) else value.encode())
+            entry, encoded = decode_entry(raw)
         except EntryError as exc:
             log.warning("watchlist entry %r ignored: %s", entry_id, exc)
             metrics.WATCHLIST_UPDATES.labels("invalid").inc()
             return None
+        if self.cache is not None:
+            self.cache.put(raw, (entry, encoded))
         return entry.entry_id, entry, encoded
 
     def apply(self, updates: list[Update]) -> None:

@@ -19,6 +19,7 @@ import orjson
 from streams import canonical
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.benchmarks.entries import seller_name
+from streams.parse_cache import open_cache
 from streams.payee import canonical_payee
 from streams.settings import Settings
 from streams.watchlist_index import WatchlistIndex
@@ -42,7 +43,7 @@ def peak_rss_mb() -> float:
 async def replay(settings: Settings) -> tuple[WatchlistIndex, float]:
     """Seconds until a fresh replica has caught up with the topic."""
     index = WatchlistIndex()
-    replica = WatchlistReplica(settings, index)
+    replica = WatchlistReplica(settings, index, open_cache(settings.data_dir))
     started = time.perf_counter()
     replica.start(asyncio.get_running_loop())
     await replica.ready.wait()
