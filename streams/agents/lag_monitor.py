@@ -8,7 +8,6 @@ partitions, so summing over workers gives the group's lag without double countin
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
@@ -61,15 +60,19 @@ class LagMonitor:
         self._lag: dict[tuple[str, int], int] = {}
         self._last_error = ""
 
-    async def measure(self, timeout_s: float = LAG_INTERVAL_S) -> dict[tuple[str, int], int]:
+    async def measure(self) -> dict[tuple[str, int], int]:
         """One measurement: broker end offsets against committed offsets; updates the
-        gauges and returns the lag by (topic, partition)."""
+        gauges and returns the lag by (topic, partition).
+
+        The offsets requests run on the consumer's thread, whose call queue Faust's commits
+        share; they are awaited to the end (the client's request timeout bounds them) and
+        the timer never overlaps itself, so a slow broker holds at most one queue slot."""
         consumer = self.app.consumer
         assigned = [tp for tp in consumer.assignment() if self.wanted(tp.topic)]
         if not assigned:
             self.publish({})
             return {}
-        ends = await asyncio.wait_for(consumer.highwaters(*assigned), timeout_s)
+        ends = await consumer.highwaters(*assigned)
         # Faust keeps the group's committed offsets here (updated on every commit and
         # seeded from the broker on assignment); there is no public accessor.
         committed: Mapping[Any, int | None] = getattr(consumer, "_committed_offset", {})
@@ -77,7 +80,7 @@ class LagMonitor:
         missing = [tp for tp, offset in committed.items() if offset is None]
         earliest: Mapping[Any, int] = {}
         if missing:
-            earliest = await asyncio.wait_for(consumer.earliest_offsets(*missing), timeout_s)
+            earliest = await consumer.earliest_offsets(*missing)
         lag = compute_lag(assigned, ends, committed, earliest)
         self.publish(lag)
         return lag
