@@ -19,7 +19,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
     payments topic (whose name list may grow as members appear)."""
     app = faust.App(
         settings.app_id,
-        broker=[f"kafka://{server}" for server in settings.bootstrap_servers.split(",")],
+        broker=[f"screening://{server}" for server in settings.bootstrap_servers.split(",")],
         broker_credentials=_credentials(settings),
         store="memory://",
         datadir=str(settings.data_dir),

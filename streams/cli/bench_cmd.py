@@ -4,18 +4,88 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 import orjson
 
-from streams.benchmarks import watchlist_scale
+from streams.benchmarks import pipeline, watchlist_scale
 from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
 
 
-@click.group()
-def bench() -> None:
-    """Benchmarks (each starts an embedded broker unless --bootstrap is given)."""
+@click.group(invoke_without_command=True)
+@click.option("--json", "json_file", type=click.Path(path_type=Path), help="write results here")
+@click.option("--payments", type=click.IntRange(min=1000), default=60_000, show_default=True)
+@click.option(
+    "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
+)
+@click.option("--workers", type=click.IntRange(min=1, max=16), default=1, show_default=True)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=1),
+    default=2000.0,
+    show_default=True,
+    help="offered payments/s for the latency phase",
+)
+@click.option("--bootstrap", help="use this broker instead of an embedded one")
+@click.pass_context
+@friendly
+def bench(
+    ctx: click.Context,
+    json_file: Path | None,
+    payments: int,
+    watchlist_entries: int,
+    workers: int,
+    rate: float,
+    bootstrap: str | None,
+) -> None:
+    """The screening benchmark (throughput against stock Faust and the raw client,
+    latency, CPU, memory); `bench watchlist` measures the watchlist at scale. Each starts
+    an embedded broker unless --bootstrap is given."""
+    if ctx.invoked_subcommand is not None:
+        return
+    config = pipeline.BenchConfig(
+        payments=payments, watchlist=watchlist_entries, workers=workers, offered_rate=rate
+    )
+    settings = settings_from_env()
+
+    def progress(message: str) -> None:
+        click.echo(message, err=True)
+
+    if bootstrap:
+        result = pipeline.run(replace(settings, bootstrap_servers=bootstrap), config, progress)
+    else:
+        with EmbeddedBroker() as broker:
+            configured = replace(settings, bootstrap_servers=broker.bootstrap_servers)
+            result = pipeline.run(configured, config, progress)
+    print_pipeline_table(result)
+    if json_file is not None:
+        json_file.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def print_pipeline_table(result: dict[str, Any]) -> None:
+    """The figures of one run against the targets."""
+    latency = result["latency_ms"]
+    rows = [
+        ("payments decided", f"{result['decided']:,} / {result['events']:,}", "all"),
+        ("screening", f"{result['screening_eps']:,.0f} /s", ">= 20,000 /s"),
+        ("stock Faust baseline", f"{result['faust_baseline_eps']:,.0f} /s", ""),
+        ("screening / Faust", f"{result['speedup_vs_faust']:.2f} x", ">= 5 x"),
+        ("raw client ceiling", f"{result['raw_ceiling_eps']:,.0f} /s", ""),
+        (
+            f"latency p50 @ {result['latency_offered_eps']:,.0f}/s",
+            f"{latency['p50']:.1f} ms",
+            "<= 5 ms",
+        ),
+        ("latency p95", f"{latency['p95']:.1f} ms", ""),
+        ("latency p99", f"{latency['p99']:.1f} ms", "<= 35 ms"),
+        ("CPU per payment", f"{result['cpu_ms_per_payment']:.3f} ms", ""),
+        ("peak worker memory", f"{result['peak_memory_mb']:.0f} MiB", ""),
+    ]
+    click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
+    for label, value, target in rows:
+        click.echo(f"{label:<26}{value:>22}   {target}")
 
 
 @bench.command("watchlist")

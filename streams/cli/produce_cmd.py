@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -13,6 +14,7 @@ from streams import admin, synthetic, topics
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka_io import producer
 from streams.settings import MEMBER_PATTERN
+from streams.timestamps import iso
 from streams.watchlist_file import read_documents
 
 
@@ -66,6 +68,8 @@ def produce(
             unit=" payments",
         )
     ):
+        # Live traffic: event time is when the payment is sent, whatever the rate.
+        payment["ts"] = iso(datetime.now(UTC))
         value = orjson.dumps(payment)
         while True:
             try:

@@ -1,0 +1,331 @@
+"""`screening bench`: screening throughput against the same-run stock Faust baseline and
+the raw-client ceiling, decision latency at a paced offered load, CPU per payment and
+peak memory, all on one broker in one run.
+
+Throughput is measured from the broker timestamps of the outputs (first to last), so
+process start-up and group joins are not counted; latency is a decision's broker
+timestamp minus its payment's."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from tqdm import tqdm
+
+from streams import admin, synthetic, topics
+from streams.benchmarks.entries import entries
+from streams.broker import free_port
+from streams.kafka_io import produce_all, producer, read
+from streams.settings import Settings
+
+Progress = Callable[[str], None]
+RAW_SINK = "bench.raw"
+FAUST_SINK = "bench.faust"
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to run: sizes, members, workers and the paced load."""
+
+    payments: int = 60_000
+    watchlist: int = 100_000
+    members: tuple[str, ...] = ("bench-a", "bench-b", "bench-c")
+    workers: int = 1
+    offered_rate: float = 2_000.0
+    latency_seconds: float = 15.0
+    hit_ratio: float = 0.01
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of measured values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rate_from_timestamps(timestamps_ms: list[int]) -> float:
+    """Records per second between the first and last broker timestamp."""
+    if len(timestamps_ms) < 2:
+        return 0.0
+    span = (max(timestamps_ms) - min(timestamps_ms)) / 1000.0
+    return (len(timestamps_ms) - 1) / span if span > 0 else float("inf")
+
+
+def publish_watchlist(settings: Settings, count: int) -> list[dict[str, Any]]:
+    """Publish `count` synthetic entries; returns a sample of them for hits."""
+    out = producer(settings)
+    batch: list[tuple[bytes | None, bytes | None]] = []
+    sample: list[dict[str, Any]] = []
+    for i, document in enumerate(entries(count)):
+        batch.append((document["entry_id"].encode(), orjson.dumps(document)))
+        if i % 97 == 0:
+            sample.append(document)
+        if len(batch) == 50_000:
+            produce_all(out, topics.WATCHLIST, batch)
+            batch = []
+    produce_all(out, topics.WATCHLIST, batch)
+    return sample
+
+
+def preload_payments(settings: Settings, config: BenchConfig, sample: list[dict[str, Any]]) -> None:
+    """Produce the payments every phase consumes from the start."""
+    out = producer(settings)
+    by_member: dict[str, list[tuple[bytes | None, bytes | None]]] = {m: [] for m in config.members}
+    for payment in synthetic.payments(
+        config.members, config.payments, sample, config.hit_ratio, seed=3
+    ):
+        by_member[payment["member_id"]].append((payment["txn_id"].encode(), orjson.dumps(payment)))
+    for member, records in by_member.items():
+        produce_all(out, topics.payments_topic(member), records)
+
+
+def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
+    """confluent-kafka consume plus produce, no screening: payments per second."""
+    consumer = Consumer(
+        {
+            **settings.kafka_client_config(),
+            "group.id": "bench-raw",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 10,
+        }
+    )
+    metadata = consumer.list_topics(timeout=10)
+    consumer.assign(
+        [
+            TopicPartition(topics.payments_topic(m), p, OFFSET_BEGINNING)
+            for m in config.members
+            for p in metadata.topics[topics.payments_topic(m)].partitions
+        ]
+    )
+    out = Producer(
+        {
+            **settings.kafka_client_config(),
+            "linger.ms": 5,
+            "queue.buffering.max.messages": 1_000_000,
+        }
+    )
+    seen = 0
+    started = time.perf_counter()
+    while seen < config.payments and time.perf_counter() - started < 120:
+        for message in consumer.consume(num_messages=10_000, timeout=0.5):
+            if message.error() is None:
+                out.produce(RAW_SINK, message.value(), message.key())
+                seen += 1
+        out.poll(0)
+    out.flush(30)
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return seen / elapsed
+
+
+def process_stats(pid: int) -> tuple[float, float]:
+    """(CPU seconds used, peak resident MiB) of a process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    peak = 0.0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            peak = int(line.split()[1]) / 1024
+    return cpu, peak
+
+
+def collect_timestamps(
+    settings: Settings, names: list[str], expected: int, timeout_s: float, desc: str
+) -> dict[bytes, int]:
+    """Key -> broker timestamp of every record on the topics, until `expected` keys."""
+    found: dict[bytes, int] = {}
+    with tqdm(total=expected, desc=desc, unit=" msg", leave=False) as bar:
+        for record in read(
+            settings,
+            names,
+            idle_timeout_s=timeout_s,
+            total_timeout_s=timeout_s,
+            until=lambda _: len(found) >= expected,
+        ):
+            if record.key is not None and record.key not in found:
+                found[record.key] = record.timestamp_ms
+                bar.update(1)
+    return found
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A child process logging to `log`."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, then SIGKILL."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float:
+    """A stock Faust agent that decodes and forwards: payments per second."""
+    inputs = [topics.payments_topic(m) for m in config.members]
+    process = start_process(
+        [
+            "-m",
+            "streams.benchmarks.faust_baseline",
+            settings.bootstrap_servers,
+            "bench-faust",
+            FAUST_SINK,
+            *inputs,
+        ],
+        {},
+        work / "faust.log",
+    )
+    try:
+        stamps = collect_timestamps(settings, [FAUST_SINK], config.payments, 300, "faust")
+    finally:
+        stop(process)
+    return rate_from_timestamps(list(stamps.values()))
+
+
+def start_workers(settings: Settings, config: BenchConfig, work: Path) -> list[Any]:
+    """`config.workers` screening workers in one consumer group."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_MEMBERS": ",".join(config.members),
+        "SCREENING_APP_ID": "bench-screening",
+    }
+    return [
+        start_process(
+            ["-m", "streams.cli.main", "worker"],
+            {
+                **env,
+                "SCREENING_WEB_PORT": str(free_port()),
+                "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
+            },
+            work / f"worker-{i}.log",
+        )
+        for i in range(config.workers)
+    ]
+
+
+def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
+    """Offer `offered_rate` payments/s for `latency_seconds`; decision latency in ms."""
+    count = int(config.offered_rate * config.latency_seconds)
+    sent: dict[bytes, int] = {}
+
+    def delivered(err: Any, msg: Any) -> None:
+        if err is None:
+            sent[msg.key()] = msg.timestamp()[1]
+
+    out = Producer({**settings.kafka_client_config(), "linger.ms": 0})
+    started = time.perf_counter()
+    for i, payment in enumerate(synthetic.payments(config.members, count, (), 0.0, seed=99)):
+        payment["txn_id"] = f"lat-{i}"
+        out.produce(
+            topics.payments_topic(payment["member_id"]),
+            orjson.dumps(payment),
+            payment["txn_id"].encode(),
+            on_delivery=delivered,
+        )
+        out.poll(0)
+        ahead = (i + 1) / config.offered_rate - (time.perf_counter() - started)
+        if ahead > 0:
+            time.sleep(ahead)
+    out.flush(30)
+    decided = collect_timestamps(
+        settings,
+        [topics.decisions_topic(m) for m in config.members],
+        config.payments + count,
+        120,
+        "latency",
+    )
+    latencies = [float(decided[k] - sent[k]) for k in sent if k in decided]
+    return {
+        "offered_eps": config.offered_rate,
+        "decided": len(latencies),
+        "p50": statistics.median(latencies) if latencies else -1.0,
+        "p95": percentile(latencies, 0.95) if latencies else -1.0,
+        "p99": percentile(latencies, 0.99) if latencies else -1.0,
+    }
+
+
+def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str, Any]:
+    """Every figure of the benchmark, measured in one run against one broker."""
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, list(config.members))
+    admin.ensure_topics(client, [RAW_SINK, FAUST_SINK], settings.topic_partitions)
+    started = time.perf_counter()
+    sample = publish_watchlist(settings, config.watchlist)
+    preload_payments(settings, config, sample)
+    progress(
+        f"watchlist of {config.watchlist:,} and {config.payments:,} payments loaded in "
+        f"{time.perf_counter() - started:.1f}s"
+    )
+    raw = raw_ceiling(settings, config)
+    progress(f"raw ceiling: {raw:,.0f} payments/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        baseline = faust_baseline(settings, config, work)
+        progress(f"stock Faust baseline: {baseline:,.0f} payments/s")
+        workers = start_workers(settings, config, work)
+        try:
+            # CPU from the first decision on: start-up and watchlist replay are not screening.
+            decisions = [topics.decisions_topic(m) for m in config.members]
+            collect_timestamps(settings, decisions, 1, 300, "starting")
+            cpu_before = [process_stats(w.pid)[0] for w in workers]
+            stamps = collect_timestamps(
+                settings,
+                [topics.decisions_topic(m) for m in config.members],
+                config.payments,
+                600,
+                "screening",
+            )
+            cpu_after = [process_stats(w.pid) for w in workers]
+            screening = rate_from_timestamps(list(stamps.values()))
+            progress(f"screening: {screening:,.0f} payments/s ({len(stamps):,} decided)")
+            latency = paced_latency(settings, config)
+            progress(
+                f"latency at {config.offered_rate:,.0f}/s: p50 {latency['p50']:.1f} ms, "
+                f"p99 {latency['p99']:.1f} ms"
+            )
+            peaks = [process_stats(w.pid)[1] for w in workers]
+        finally:
+            for worker in workers:
+                stop(worker)
+    cpu_used = sum(after[0] - before for after, before in zip(cpu_after, cpu_before, strict=True))
+    return {
+        "events": config.payments,
+        "decided": len(stamps),
+        "workers": config.workers,
+        "screening_eps": screening,
+        "faust_baseline_eps": baseline,
+        "raw_ceiling_eps": raw,
+        "speedup_vs_faust": screening / baseline if baseline else None,
+        "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
+        "latency_offered_eps": latency["offered_eps"],
+        "latency_decided": latency["decided"],
+        "cpu_ms_per_payment": 1000.0 * cpu_used / max(1, len(stamps)),
+        "peak_memory_mb": max(peaks),
+        "watchlist_entries": config.watchlist,
+    }
+
+
+def with_broker(settings: Settings, bootstrap: str) -> Settings:
+    """Settings for another broker."""
+    return replace(settings, bootstrap_servers=bootstrap)
