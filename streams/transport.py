@@ -24,7 +24,20 @@ def fetch_max_wait_ms() -> int:
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
-    """Faust's consumer thread with a short fetch wait for the worker consumer."""
+    """Faust's consumer thread with a short fetch wait for the worker consumer, and a
+    fetcher that survives records of a partition revoked under it."""
+
+    def highwater(self, tp: Any) -> int:
+        """The partition's end offset, or -1 when it is no longer assigned.
+
+        When a new member topic re-subscribes the consumer, a fetch in flight can still
+        hand Faust records of a partition just revoked; aiokafka asserts on them and
+        Faust's fetcher crashes the worker. Faust discards the commits of revoked
+        partitions, so their new owner decides those payments again (at least once)."""
+        try:
+            return int(super().highwater(tp))
+        except AssertionError:
+            return -1
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
