@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from streams.child_process import terminate
+
 BROKER_BIN_ENV = "SCREENING_BROKER_BIN"
 
 
@@ -111,13 +113,8 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         """Terminate the broker (its memory storage goes with it)."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            terminate(self.process, timeout_s=10)
         self.process = None
 
     def __enter__(self) -> EmbeddedBroker:

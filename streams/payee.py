@@ -8,18 +8,7 @@ from dataclasses import dataclass
 from streams import canonical
 
 # Payee fields that identify a seller (country, acquirer_id and mcc only qualify them).
-PAYEE_IDENTIFIER_FIELDS: tuple[str, ...] = (
-    "merchant_id",
-    "card_acceptor_id",
-    "iban",
-    "account",
-    "wallet_address",
-    "domain",
-    "url",
-    "email",
-    "phone",
-    "name",
-)
+PAYEE_IDENTIFIER_FIELDS: tuple[str, ...] = canonical.IDENTIFIER_KINDS
 
 # The contract's order of strength for the payee key.
 PAYEE_KEY_ORDER: tuple[str, ...] = (

@@ -13,9 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from streams.canonical import IDENTIFIER_KINDS
+from streams.json_lines import JsonLinesError, read_json_lines
 from streams.watchlist_entry import EntryError, WatchlistEntry, encode_entry, parse_entry
 
 _OPTIONAL = ("expires_at", "reference", "confidence", "notes")
@@ -47,17 +46,13 @@ def read_entries(path: Path) -> Iterator[tuple[int, dict[str, Any], WatchlistEnt
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open("rb") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                document = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise WatchlistFileError(f"{path}:{line_no}: not JSON: {exc}") from None
+    try:
+        for line_no, document in read_json_lines(path):
             if not isinstance(document, dict):
                 raise WatchlistFileError(f"{path}:{line_no}: an entry must be a JSON object")
             yield line_no, document
+    except JsonLinesError as exc:
+        raise WatchlistFileError(str(exc)) from None
 
 
 def _read_csv(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

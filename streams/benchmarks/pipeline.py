@@ -26,6 +26,7 @@ from tqdm import tqdm
 from streams import admin, synthetic, topics
 from streams.benchmarks.entries import entries
 from streams.broker import free_port
+from streams.child_process import terminate
 from streams.kafka_io import produce_all, producer, read
 from streams.settings import Settings
 
@@ -169,17 +170,6 @@ def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess
         )
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float:
     """A stock Faust agent that decodes and forwards: payments per second."""
     inputs = [topics.payments_topic(m) for m in config.members]
@@ -198,7 +188,7 @@ def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float
     try:
         stamps = collect_timestamps(settings, [FAUST_SINK], config.payments, 300, "faust")
     finally:
-        stop(process)
+        terminate(process)
     return rate_from_timestamps(list(stamps.values()))
 
 
@@ -307,7 +297,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
             peaks = [process_stats(w.pid)[1] for w in workers]
         finally:
             for worker in workers:
-                stop(worker)
+                terminate(worker)
     cpu_used = sum(after[0] - before for after, before in zip(cpu_after, cpu_before, strict=True))
     return {
         "events": config.payments,

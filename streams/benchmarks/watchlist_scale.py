@@ -13,11 +13,10 @@ from typing import Any
 
 import orjson
 
-from streams import admin, topics
 from streams.benchmarks.entries import entries
-from streams.kafka_io import produce_all, producer
 from streams.settings import Settings
 from streams.watchlist_file import read_entries
+from streams.watchlist_publish import publish
 
 SAMPLE_PAYEES = 20_000
 SAMPLE_NAMES = 2_500
@@ -49,11 +48,7 @@ def load(settings: Settings, path: Path, progress: Callable[[str], None]) -> flo
         (entry.entry_id.encode(), encoded) for _, _, entry, encoded in read_entries(path)
     ]
     progress(f"validated {len(records)} entries in {time.perf_counter() - started:.1f}s")
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    out = producer(settings)
-    for start in range(0, len(records), 50_000):
-        produce_all(out, topics.WATCHLIST, records[start : start + 50_000])
+    publish(settings, records, show_progress=False)
     return time.perf_counter() - started
 
 

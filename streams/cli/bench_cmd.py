@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import orjson
 from streams.benchmarks import pipeline, watchlist_scale
 from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
+from streams.settings import Settings
 
 
 @click.group(invoke_without_command=True)
@@ -48,20 +50,31 @@ def bench(
     config = pipeline.BenchConfig(
         payments=payments, watchlist=watchlist_entries, workers=workers, offered_rate=rate
     )
-    settings = settings_from_env()
-
-    def progress(message: str) -> None:
-        click.echo(message, err=True)
-
-    if bootstrap:
-        result = pipeline.run(replace(settings, bootstrap_servers=bootstrap), config, progress)
-    else:
-        with EmbeddedBroker() as broker:
-            configured = replace(settings, bootstrap_servers=broker.bootstrap_servers)
-            result = pipeline.run(configured, config, progress)
+    result = run_on_broker(bootstrap, lambda s: pipeline.run(s, config, progress))
     print_pipeline_table(result)
-    if json_file is not None:
-        json_file.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    write_json(json_file, result)
+
+
+def progress(message: str) -> None:
+    """Benchmark progress on stderr (the table goes to stdout)."""
+    click.echo(message, err=True)
+
+
+def run_on_broker(
+    bootstrap: str | None, benchmark: Callable[[Settings], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run a benchmark against --bootstrap, or an embedded broker started for it."""
+    settings = settings_from_env()
+    if bootstrap:
+        return benchmark(replace(settings, bootstrap_servers=bootstrap))
+    with EmbeddedBroker() as broker:
+        return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
+
+
+def write_json(path: Path | None, result: dict[str, Any]) -> None:
+    """Write the results, if asked to."""
+    if path is not None:
+        path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def print_pipeline_table(result: dict[str, Any]) -> None:
@@ -98,22 +111,9 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
 def watchlist(count: int, bootstrap: str | None, json_file: Path | None) -> None:
     """Load, restart, memory and lookup figures for a watchlist of COUNT entries (a
     quarter of them names)."""
-    settings = settings_from_env()
-
-    def progress(message: str) -> None:
-        click.echo(message, err=True)
-
-    if bootstrap:
-        result = watchlist_scale.run(
-            replace(settings, bootstrap_servers=bootstrap), count, progress
-        )
-    else:
-        with EmbeddedBroker() as broker:
-            configured = replace(settings, bootstrap_servers=broker.bootstrap_servers)
-            result = watchlist_scale.run(configured, count, progress)
+    result = run_on_broker(bootstrap, lambda s: watchlist_scale.run(s, count, progress))
     print_table(result)
-    if json_file is not None:
-        json_file.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
+    write_json(json_file, result)
 
 
 def print_table(result: dict[str, object]) -> None:

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from streams import admin, synthetic, topics
 from streams.broker import EmbeddedBroker, free_port
+from streams.child_process import terminate
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka_io import produce_all, producer, read
 from streams.settings import Settings
@@ -60,7 +61,7 @@ def demo(count: int, hit_ratio: float, watchlist_file: Path) -> None:
             click.echo(f"streamed {len(payments)} payments and {len(MALFORMED)} malformed messages")
             decisions, dead = collect(settings, len(payments) + len(MALFORMED), worker)
         finally:
-            stop_worker(worker)
+            terminate(worker)
     print_summary(payments, decisions, dead)
     if len(decisions) + dead != len(payments) + len(MALFORMED):
         raise click.ClickException("not every payment was decided")
@@ -105,17 +106,6 @@ def start_worker(bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-
-
-def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    """SIGTERM, then SIGKILL if it does not stop within 20 s."""
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
 
 
 def collect(

@@ -45,7 +45,7 @@ def routes_command(inputs: tuple[Path, ...], png: Path | None) -> None:
 def _alerts(inputs: tuple[Path, ...]) -> Iterator[dict[str, Any]]:
     if inputs:
         for path in inputs:
-            yield from routes.read_json_lines(path)
+            yield from routes.read_alerts(path)
         return
     settings = settings_from_env()
     admin.wait_for_broker(settings, timeout_s=15)

@@ -23,6 +23,7 @@ from streams.timestamps import iso
 from streams.watchlist_entry import EntryError, encode_entry, listed_identifier, parse_override
 from streams.watchlist_file import read_entries
 from streams.watchlist_hashing import hashed_document
+from streams.watchlist_publish import publish
 
 Records = list[tuple[bytes | None, bytes | None]]
 
@@ -125,19 +126,6 @@ def override(
         raise click.ClickException(f"override refused: {exc}") from None
     publish(settings_from_env(), [(document["entry_id"].encode(), encode_entry(document))])
     click.echo(f"override {document['entry_id']} published", err=True)
-
-
-def publish(settings: Settings, records: Records) -> None:
-    """Publish records to the watchlist topic with a progress bar."""
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    out = producer(settings)
-    chunk = 10_000
-    with tqdm(total=len(records), desc="publishing", unit=" entries") as bar:
-        for start in range(0, len(records), chunk):
-            part = records[start : start + chunk]
-            produce_all(out, topics.WATCHLIST, part)
-            bar.update(len(part))
 
 
 @watchlist.command("promote")

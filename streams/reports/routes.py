@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from streams.json_lines import read_json_lines
 from streams.payment import parse_timestamp
 
 METHODS = ("card", "bank_transfer", "wallet", "crypto", "prepaid", "other")
@@ -65,21 +66,14 @@ def build(alerts: Iterable[dict[str, Any]]) -> RoutesReport:
     return report
 
 
-def read_json_lines(path: Path) -> Iterable[dict[str, Any]]:
+def read_alerts(path: Path) -> Iterable[dict[str, Any]]:
     """Alert documents from a JSON Lines export: bare alerts or `screening tail` lines
     (whose `value` holds the alert)."""
-    with path.open("rb") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                document = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{line_no}: not JSON: {exc}") from None
-            if isinstance(document, dict) and isinstance(document.get("value"), dict):
-                document = document["value"]
-            if isinstance(document, dict):
-                yield document
+    for _, document in read_json_lines(path):
+        if isinstance(document, dict) and isinstance(document.get("value"), dict):
+            document = document["value"]
+        if isinstance(document, dict):
+            yield document
 
 
 def format_table(report: RoutesReport) -> str:
