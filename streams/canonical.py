@@ -23,19 +23,31 @@ _PSL = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_pr
 
 _SPACES = re.compile(r"[\s\-_.]+")
 _IBAN = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
-_HEX_ADDRESS = re.compile(r"^0x[0-9a-f]{40}$")
+# The label printed before an IBAN in its paper format ("IBAN DE89 ...", "IBAN: DE89..."):
+# no IBAN begins with "IB", so stripping it never eats a country code.
+_IBAN_LABEL = re.compile(r"^\s*IBAN\s*:?", re.IGNORECASE)
+_HEX_ADDRESS = re.compile(r"^(0x)?([0-9a-f]{40})$")
 _BECH32 = re.compile(r"^[a-z]{1,83}1[qpzry9x8gf2tvdw0s3jn54khce6mua7l]{6,}$")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*://")
 _LABEL = re.compile(r"^[a-z0-9]([a-z0-9\-]{0,61}[a-z0-9])?$")
-_NAME_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c not in ".&'"})
+_NAME_PUNCTUATION = str.maketrans(
+    {c: " " for c in string.punctuation if c not in ".'"} | {"&": " and ", "+": " and "}
+)
+# Dotted abbreviations (G.m.b.H., S.A.) collapse to one token before legal forms go.
+_DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
+# Slashed legal forms (A/S, Danish and Norwegian) would otherwise split into initials.
+_SLASHED_FORM = re.compile(r"\ba/s\b")
 
 LEGAL_FORMS = frozenset(
     [
         "ab",
+        "ae",  # Greek A.E.
         "ag",
+        "ao",  # Russian AO
         "aps",
         "as",
         "asa",
+        "bhd",
         "bv",
         "bvba",
         "co",
@@ -43,11 +55,16 @@ LEGAL_FORMS = frozenset(
         "corp",
         "corporation",
         "cv",
+        "doo",
+        "epe",
         "gmbh",
+        "ike",
         "inc",
         "incorporated",
+        "jsc",
         "kft",
         "kg",
+        "kgaa",
         "kk",
         "limited",
         "llc",
@@ -56,29 +73,61 @@ LEGAL_FORMS = frozenset(
         "ltd",
         "ltda",
         "nv",
+        "oao",
+        "ooo",  # Russian OOO (LLC)
+        "ou",  # Estonian OÜ
         "oy",
         "oyj",
+        "pao",
+        "pjsc",
         "plc",
         "pte",
         "pty",
+        "pvt",
         "sa",
         "sab",
         "sarl",
         "sas",
+        "sia",
+        "sl",
         "spa",
         "sprl",
         "sro",
         "srl",
         "the",
+        "tov",  # Ukrainian TOV (LLC)
+        "uab",
         "ug",
+        "zao",
         "zrt",
     ]
 )
 
+# Legal forms written as several words, removed as sequences. None is in ascending
+# order, so sorting a name's words can never create one (canonical names stay fixed
+# points); a single-word form needs no entry here.
+LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
+    ("sp", "z", "oo"),  # Polish Sp. z o.o.
+    ("sp", "k"),  # Polish Sp. k.
+    ("sp", "j"),  # Polish Sp. j.
+    ("spol", "s", "ro"),  # Czech spol. s r.o.
+    ("sa", "rl"),  # S.à r.l.
+    ("sa", "de", "cv"),  # Mexican S.A. de C.V.
+    ("s", "de", "rl"),  # S. de R.L.
+    ("sdn", "bhd"),  # Malaysian Sdn. Bhd.
+    ("private", "limited"),
+    ("s", "a"),  # S A
+)
+
+# Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
+# businesses apart, and written as a symbol or a word at will.
+CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
+
 
 def iban(value: str) -> str | None:
-    """IBAN without spaces, upper case; None unless it passes the ISO 13616 mod-97 check."""
-    compact = re.sub(r"[\s\-.]", "", value).upper()
+    """IBAN without spaces or a leading "IBAN" label, upper case; None unless it passes
+    the ISO 13616 mod-97 check."""
+    compact = re.sub(r"[\s\-.]", "", _IBAN_LABEL.sub("", value)).upper()
     if not _IBAN.match(compact):
         return None
     rearranged = compact[4:] + compact[:4]
@@ -187,13 +236,15 @@ def domain_lookup_keys(value: str) -> tuple[str, ...]:
 
 
 def wallet_address(value: str) -> str | None:
-    """Hex (0x) and bech32 addresses are case-insensitive (lower case); base58 keeps case."""
+    """Hex (EVM) and bech32 addresses are case-insensitive (lower case); an EVM address
+    written without its 0x prefix gets it back; base58 keeps case."""
     text = value.strip()
     if not text or any(ch.isspace() for ch in text):
         return None
     lower = text.lower()
-    if _HEX_ADDRESS.match(lower):
-        return lower
+    hex_address = _HEX_ADDRESS.match(lower)
+    if hex_address:
+        return "0x" + hex_address.group(2)
     if _BECH32.match(lower) and (text == lower or text == text.upper()):
         return lower
     return text
@@ -243,8 +294,9 @@ def _e164(text: str, region: str | None) -> str | None:
 
 
 def name(value: str) -> str | None:
-    """Name for fuzzy matching: ASCII, lower case, no punctuation or legal-form suffixes,
-    tokens sorted (so token order does not matter); hyphens split words."""
+    """Name for fuzzy matching: ASCII, lower case, no punctuation, legal forms or
+    connectors (&, +, and), words sorted (so word order does not matter); hyphens split
+    words."""
     variants = name_variants(value)
     return variants[0] if variants else None
 
@@ -252,7 +304,9 @@ def name(value: str) -> str | None:
 @lru_cache(maxsize=65536)
 def name_variants(value: str) -> tuple[str, ...]:
     """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
-    has hyphens, joining them (`darkpix`), since sellers write both."""
+    has hyphens, joining them (`darkpix`), since sellers write both. (Words run together
+    or split anywhere else are the name index's concern: it compares names with their
+    word boundaries removed.)"""
     forms = [_canonical_name(value.replace("-", " "))]
     if "-" in value:
         forms.append(_canonical_name(value.replace("-", "")))
@@ -260,14 +314,23 @@ def name_variants(value: str) -> tuple[str, ...]:
 
 
 def _canonical_name(value: str) -> str | None:
-    text = anyascii(value).lower().replace("&", " and ")
-    text = text.translate(_NAME_PUNCTUATION)
-    # Dotted abbreviations (G.m.b.H., S.A.) collapse to one token before legal forms go.
-    text = re.sub(r"(?<=\b\w)\.(?=\w\b)", "", text).replace(".", " ").replace("'", "")
-    tokens = [t for t in text.split() if t not in LEGAL_FORMS]
-    if not tokens:
-        tokens = text.split()
-    return " ".join(sorted(tokens)) or None
+    text = _SLASHED_FORM.sub("as", anyascii(value).lower())
+    text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
+    words = text.replace(".", " ").replace("'", "").split()
+    kept = [w for w in _without_sequences(words) if w not in LEGAL_FORMS and w not in CONNECTORS]
+    # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
+    return " ".join(sorted(kept or words)) or None
+
+
+def _without_sequences(words: list[str]) -> list[str]:
+    if len(words) < 2:
+        return words
+    text = f" {' '.join(words)} "
+    for form in LEGAL_FORM_SEQUENCES:
+        needle = f" {' '.join(form)} "
+        while needle in text:
+            text = text.replace(needle, " ")
+    return text.split()
 
 
 IDENTIFIER_KINDS: tuple[str, ...] = (

@@ -26,19 +26,15 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
             if effect is None or entry.entry_id in seen:
                 continue
             seen.add(entry.entry_id)
-            results.append(
-                RuleResult(
-                    CODE,
-                    effect,
-                    {
-                        "entry_id": entry.entry_id,
-                        "type": ident.type,
-                        "value": probe.value,
-                        "hashed": ident.hashed,
-                        "payee_field": probe.field,
-                        "source": entry.source,
-                        "status": entry.status,
-                    },
-                )
-            )
+            evidence: dict[str, object] = {
+                "entry_id": entry.entry_id,
+                "type": ident.type,
+                "value": probe.value,
+                "payee_field": probe.field,
+                "source": entry.source,
+                "status": entry.status,
+            }
+            if ident.hashed:
+                evidence["hashed"] = True
+            results.append(RuleResult(CODE, effect, evidence))
     return results
