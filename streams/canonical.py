@@ -16,6 +16,7 @@ import idna
 import phonenumbers
 import tldextract
 from anyascii import anyascii
+from rapidfuzz.distance import OSA
 
 # The bundled Public Suffix List snapshot only: screening must never fetch at run time.
 # Private suffixes (github.io, blogspot.com) too: each seller there is its own payee.
@@ -117,6 +118,17 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("sdn", "bhd"),  # Malaysian Sdn. Bhd.
     ("private", "limited"),
     ("s", "a"),  # S A
+)
+
+# Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
+# lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl).
+_MISSPELT_FORMS = (
+    *sorted(f for f in LEGAL_FORMS if len(f) >= 7),
+    "bvba",
+    "gmbh",
+    "kgaa",
+    "ltda",
+    "sprl",
 )
 
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
@@ -294,9 +306,9 @@ def _e164(text: str, region: str | None) -> str | None:
 
 
 def name(value: str) -> str | None:
-    """Name for fuzzy matching: ASCII, lower case, no punctuation, legal forms or
-    connectors (&, +, and), words sorted (so word order does not matter); hyphens split
-    words."""
+    """Name for fuzzy matching: ASCII, lower case, no punctuation, legal forms (some even
+    misspelt) or connectors (&, +, and), words sorted (so word order does not
+    matter); hyphens split words."""
     variants = name_variants(value)
     return variants[0] if variants else None
 
@@ -317,12 +329,24 @@ def _canonical_name(value: str) -> str | None:
     text = _SLASHED_FORM.sub("as", anyascii(value).lower())
     text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
     words = text.replace(".", " ").replace("'", "").split()
-    kept = [w for w in _without_sequences(words) if w not in LEGAL_FORMS and w not in CONNECTORS]
+    kept = [
+        w
+        for w in _without_sequences(words)
+        if w not in LEGAL_FORMS and w not in CONNECTORS and not _misspelt_legal_form(w)
+    ]
     # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
     return " ".join(sorted(kept or words)) or None
 
 
+def _misspelt_legal_form(word: str) -> bool:
+    """Whether `word` is one edit from a legal form that no ordinary word is near."""
+    return 3 <= len(word) <= 13 and any(
+        OSA.distance(word, form, score_cutoff=1) <= 1 for form in _MISSPELT_FORMS
+    )
+
+
 def _without_sequences(words: list[str]) -> list[str]:
+    """`words` less any multi-word legal form (Sp. z o.o. as sp z oo)."""
     if len(words) < 2:
         return words
     text = f" {' '.join(words)} "

@@ -52,6 +52,25 @@ def test_iban_spacing_case_and_dashes_do_not_matter(written: str) -> None:
 @pytest.mark.parametrize(
     "written",
     [
+        "IBAN GB82 WEST 1234 5698 7654 32",  # ISO 13616 paper format, as on invoices
+        "IBAN: GB82WEST12345698765432",
+        "iban:gb82 west 1234 5698 7654 32",
+        "  IBAN  GB82-WEST-1234-5698-7654-32",
+        "IBANGB82WEST12345698765432",
+    ],
+)
+def test_iban_label_of_the_paper_format_is_dropped(written: str) -> None:
+    assert canonical.iban(written) == "GB82WEST12345698765432"
+
+
+@pytest.mark.parametrize("written", ["IBAN", "IBAN:", "IBAN: not an iban", "IBAN IBAN GB82"])
+def test_iban_label_alone_is_none(written: str) -> None:
+    assert canonical.iban(written) is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
         # single substitutions are always caught by ISO 7064 mod 97-10
         "GB82 WEST 1234 5698 7654 33",
         "GB83 WEST 1234 5698 7654 32",
@@ -403,6 +422,20 @@ def test_wallet_hex_address_lower_case(written: str) -> None:
     assert canonical.wallet_address(written) == HEX
 
 
+@pytest.mark.parametrize(
+    "written",
+    [HEX[2:], HEX[2:].upper(), "52908400098527886E0F7030069857D2E4169EE7", f" {HEX[2:]} "],
+)
+def test_wallet_hex_address_without_0x_gets_it(written: str) -> None:
+    # the same 20-byte EVM address; written without its prefix on many payment pages
+    assert canonical.wallet_address(written) == HEX
+
+
+@pytest.mark.parametrize("written", [HEX[2:-1], HEX[2:] + "0", "0x" + HEX[2:-1]])
+def test_wallet_hex_of_another_length_is_not_an_evm_address(written: str) -> None:
+    assert canonical.wallet_address(written) == written
+
+
 @pytest.mark.parametrize("written", [BECH32, BECH32.upper(), f" {BECH32.upper()} "])
 def test_wallet_bech32_lower_case(written: str) -> None:
     assert canonical.wallet_address(written) == BECH32
@@ -556,6 +589,11 @@ def test_phone_unreadable_is_none(written: str, country: str | None) -> None:
 
 # ---------------------------------------------------------------- names
 
+# Legal forms in other scripts, escaped: their letters look like Latin ones.
+CYRILLIC_OOO = "\u041e\u041e\u041e"  # Russian LLC
+CYRILLIC_AO = "\u0410\u041e"  # Russian joint-stock company
+GREEK_AE = "\u0391.\u0395."  # Greek societe anonyme
+
 
 @pytest.mark.parametrize(
     "written",
@@ -641,10 +679,84 @@ def test_name_punctuation_does_not_matter(punctuated: str, plain: str) -> None:
         "Acme Oy",
         "Acme AG",
         "Acme Co., Ltd.",
+        # written as several words, removed as a sequence
+        "Acme Sp. z o.o.",
+        "Acme Sp z oo",
+        "Acme S.à r.l.",
+        "Acme GmbH & Co. KG",
+        "Acme A/S",
+        "Acme S.A. de C.V.",
+        "Acme Sdn. Bhd.",
+        "Acme spol. s r.o.",
+        "Acme Private Limited",
+        # other scripts and countries
+        f"{CYRILLIC_OOO} Acme",
+        f"{CYRILLIC_AO} Acme",
+        f"Acme {GREEK_AE}",
+        "Acme OÜ",
+        "Acme d.o.o.",
+        # misspelt, where no ordinary word is one edit away
+        "Acme Limted",
+        "Acme Comapny",
+        "Acme Corporaton",
+        "Acme GmxH",
+        "Acme GmbHH",
+        "Acme Ltda.",
     ],
 )
 def test_name_legal_forms_removed(written: str) -> None:
     assert canonical.name(written) == canonical.name("Acme") == "acme"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        # one edit from a short legal form lies an ordinary word: it stays
+        ("Acme Core", "acme core"),
+        ("Acme Ink", "acme ink"),
+        ("Acme Lid", "acme lid"),
+        # letters of a multi-word legal form elsewhere in a name stay
+        ("Z S Studio", "s studio z"),
+        ("Sp Studio", "sp studio"),
+    ],
+)
+def test_name_words_resembling_legal_forms_stay(written: str, expected: str) -> None:
+    assert canonical.name(written) == expected
+
+
+def test_name_legal_form_sequences_cannot_be_made_by_sorting() -> None:
+    # canonical names are sorted; a sequence in ascending order could appear in one and
+    # be removed when it is canonicalised again (no longer a fixed point)
+    for form in canonical.LEGAL_FORM_SEQUENCES:
+        assert list(form) != sorted(form), form
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Pixel + Paper", "Pixel & Paper", "Pixel&Paper", "Pixel and Paper", "Pixel Paper"],
+)
+def test_name_connectors_do_not_count(written: str) -> None:
+    assert canonical.name(written) == "paper pixel"
+
+
+@pytest.mark.parametrize("written", ["And", "&", "Ltd & Co", "The Company", "Sp. z o.o."])
+def test_name_made_only_of_connectors_and_legal_forms_is_kept(written: str) -> None:
+    result = canonical.name(written)
+    assert result is not None
+    assert canonical.name(result) == result
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        (f"{CYRILLIC_OOO} Северный Ветер", "severnyy veter"),
+        (f"Κόκκινος Φακός {GREEK_AE}", "fakos kokkinos"),
+        ("像素工作室", "xiangsugongzuoshi"),  # a name run together, as written
+        ("Polskie Piksele Sp. z o.o.", "piksele polskie"),
+    ],
+)
+def test_name_other_scripts_and_their_legal_forms(written: str, expected: str) -> None:
+    assert canonical.name(written) == expected
 
 
 @pytest.mark.parametrize(

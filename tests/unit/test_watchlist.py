@@ -4,14 +4,17 @@ the in-memory index with its content version, and fuzzy name matching."""
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from streams import canonical
-from streams.name_index import NameIndex
+from streams.name_index import NameIndex, similarity
 from streams.settings import Settings
 from streams.watchlist_entry import (
     EntryError,
@@ -598,3 +601,169 @@ def test_remove_unknown_is_harmless() -> None:
 
 def test_empty_index_has_no_hits() -> None:
     assert NameIndex().search("darkpix media", THRESHOLD) == []
+
+
+def name_score(one: str, other: str) -> float:
+    left, right = canonical.name(one), canonical.name(other)
+    assert left is not None and right is not None
+    return similarity(left, right)
+
+
+@pytest.mark.parametrize(
+    ("listed", "written"),
+    [
+        ("Moonlit Frames", "Moonlit Games"),
+        ("Sunrise Photo", "Sunset Photo"),
+        ("North Star Imaging", "South Star Imaging"),
+        ("Golden Gate Media", "Golden Gate Medical"),
+        ("Bluewave Media", "Bluewater Media"),
+        ("Studio 54 Media", "Studio 45 Media"),
+        ("Pixel 7 Ltd", "Pixel 8 Ltd"),
+        ("J.K. Visuals", "J.P. Visuals"),
+        ("Acme", "Acne"),  # a one-word name of four letters: no edit
+        ("Darkpix Media", "Darkpix Media Group"),
+        ("Pixel Paradise", "Pixel Parade"),
+        ("Snap Shot Studio", "Snapshot Stadium"),
+    ],
+)
+def test_name_differing_in_a_whole_word_does_not_match(listed: str, written: str) -> None:
+    # sharing every word but one makes two strings alike, not two businesses
+    assert name_score(listed, written) < THRESHOLD
+    assert name_score(written, listed) == name_score(listed, written)
+
+
+@pytest.mark.parametrize(
+    ("listed", "written"),
+    [
+        ("Tidewater Imaging", "Tidewatre Imagin"),  # a typo in each word
+        ("Kaleidoscope Kids Media", "Kalaidoscop Kids Media"),  # two in a long word
+        ("Pixel Nordic AB", "Nordic Pixle"),
+        ("Snap Shot Studio", "Snapshot Studio"),  # run together
+        ("Snap Shot Studio", "Snapshot Studios"),  # run together, and a typo
+        ("像素工作室", "Xiangsu Gongzuoshi"),  # pinyin spaced by word
+        ("DarkPix", "Dark Pix"),
+        ("Studio 54", "Studio54"),
+        ("Тёмный Пиксель", "Tyomny Piksel"),  # yo for ё, -y for -ый
+        ("Северный Свет Медиа", "Severnyj Svet Media"),  # j for й
+        ("Фотостудия Жар-Птица", "Fotostudia Zhar Ptica"),  # ya as a, ts as c
+        ("Φωτεινή Εικόνα", "Photeini Eikona"),  # ph for φ
+        ("Starlight Pictures", "Starlite Pictures"),
+        ("Pixel + Paper", "Pixel and Paper"),
+        ("Müller & Söhne", "Mueller und Soehne"),
+    ],
+)
+def test_name_variants_match(listed: str, written: str) -> None:
+    assert name_score(listed, written) >= THRESHOLD
+    assert name_score(written, listed) == name_score(listed, written)
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "expected"),
+    [
+        ("darkpix media", "darkpix media", 100.0),
+        ("temnyy piksel", "piksel tyomny", 95.0),  # equal once romanisations are folded
+        ("media shot snap", "media snapshot", 95.0),  # run together, in some word order
+        ("media shot snap", "media snapshat", 90.0),  # run together, then one edit
+        ("darkpix media", "darkpx media", 90.0),  # one edit, its tolerance in a word
+        ("kaleidoscope kids", "kaleidoscop kids", 95.0),  # half a long word's tolerance
+        ("darkpix media", "darkpix mediaaa", 80.0),  # twice the tolerance
+        ("jk visuals", "jp visuals", 80.0),  # an edit in a two-letter word
+        ("54 studio", "55 studio", 0.0),  # a different number
+        ("darkpix", "darkpix media", 0.0),  # a word with no counterpart
+        ("darkpix media", "darkpix darkpix media", 0.0),  # words pair one to one
+    ],
+)
+def test_name_scores_mean_the_worst_word(one: str, other: str, expected: float) -> None:
+    assert similarity(one, other) == expected
+
+
+def test_name_below_the_default_threshold_is_found_at_a_lower_one() -> None:
+    index = NameIndex()
+    index.add("e-medical", "gate golden medical", "Golden Gate Medical")
+    assert index.search("gate golden media", THRESHOLD) == []
+    [hit] = index.search("gate golden media", 80.0)
+    assert (hit.entry_id, hit.score) == ("e-medical", 80.0)
+
+
+SYLLABLES = [
+    "lu",
+    "men",
+    "pix",
+    "dar",
+    "kon",
+    "vel",
+    "tra",
+    "mor",
+    "sil",
+    "ven",
+    "dor",
+    "cas",
+    "bel",
+    "nor",
+    "fin",
+    "gal",
+    "hel",
+    "ris",
+    "tan",
+    "vor",
+]
+TRADES = ["media", "studio", "content", "photo", "video", "club", "store", "digital"]
+
+
+def test_name_hits_are_found_among_many_similar_names() -> None:
+    # Names built from few syllables share most trigrams: blocking must still reach the
+    # name a payee misspelt (one substitution in one of its coined words).
+    rng = random.Random(7)
+    index = NameIndex()
+    listed: list[list[str]] = []
+    for i in range(20_000):
+        words = [
+            "".join(rng.choices(SYLLABLES, k=rng.randint(2, 3))),
+            "".join(rng.choices(SYLLABLES, k=2)),
+            rng.choice(TRADES),
+        ]
+        listed.append(words)
+        name = " ".join(words)
+        for variant in canonical.name_variants(name):
+            index.add(f"e{i}", variant, name)
+    trials = range(0, 20_000, 100)
+    found = 0
+    for i in trials:
+        words = list(listed[i])
+        coined = rng.randrange(2)
+        at = rng.randrange(1, len(words[coined]))
+        letter = "x" if words[coined][at] != "x" else "q"
+        words[coined] = words[coined][:at] + letter + words[coined][at + 1 :]
+        written = canonical.name(" ".join(words)) or ""
+        found += f"e{i}" in {h.entry_id for h in index.search(written, THRESHOLD)}
+    assert found >= 0.98 * len(trials)
+
+
+def test_name_index_survives_many_removals() -> None:
+    index = NameIndex()
+    for i in range(3000):
+        index.add(f"e{i}", f"name{i} media", f"Name{i} Media")
+    for i in range(2900):
+        index.remove(f"e{i}", f"name{i} media")  # rebuilds once removed names dominate
+    assert len(index) == 100
+    assert index.search("name1 media", THRESHOLD) == []
+    [hit] = index.search("name2999 media", THRESHOLD)
+    assert (hit.entry_id, hit.score) == ("e2999", 100.0)
+    index.add("e1", "name1 media", "Name1 Media")
+    assert [h.entry_id for h in index.search("name1 media", THRESHOLD)] == ["e1"]
+
+
+WORDS = st.text(alphabet="abcdefyjkhpst0", min_size=1, max_size=9)
+
+
+@settings(max_examples=200, deadline=None)
+@given(one=st.lists(WORDS, min_size=1, max_size=4), other=st.lists(WORDS, min_size=1, max_size=4))
+def test_property_name_similarity_is_symmetric_and_bounded(
+    one: list[str], other: list[str]
+) -> None:
+    left, right = " ".join(sorted(one)), " ".join(sorted(other))
+    score = similarity(left, right)
+    assert 0.0 <= score <= 100.0
+    assert similarity(right, left) == score
+    assert similarity(left, left) == 100.0
+    assert (score == 100.0) == (left == right)
