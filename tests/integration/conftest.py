@@ -195,3 +195,23 @@ def produce(
         producer.produce(topic, value=value, key=key, on_delivery=delivered(i))
     assert producer.flush(30) == 0
     return offsets
+
+
+def start_worker_with_entries(
+    bootstrap: str, members: list[str], entries: list[dict[str, object]], tmp: Path
+) -> WorkerProcess:
+    """Create the members' topics, list the entries, then start a worker: listed before
+    it starts, because a worker screens only once its watchlist replica caught up."""
+    from streams import admin, topics
+    from streams.watchlist_entry import encode_entry
+
+    settings = Settings(bootstrap_servers=bootstrap)
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, members)
+    produce(
+        settings,
+        topics.WATCHLIST,
+        [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
+    )
+    return WorkerProcess(bootstrap, tmp, members).start()

@@ -14,12 +14,18 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from streams import admin, topics
+from streams import topics
 from streams.rules import RULES
 from streams.settings import Settings
 from streams.status import Scrape, parse
-from streams.watchlist_entry import encode_entry
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique, wait_until
+from tests.integration.conftest import (
+    Collector,
+    WorkerProcess,
+    produce,
+    start_worker_with_entries,
+    unique,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -42,10 +48,6 @@ def tag() -> str:
 def worker(
     bootstrap_servers: str, members: list[str], tag: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
-    settings = Settings(bootstrap_servers=bootstrap_servers)
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, members)
     listed = {
         "entry_id": f"{tag}-mid",
         "identifiers": [{"type": "merchant_id", "value": f"MID-{tag}"}],
@@ -53,8 +55,9 @@ def worker(
         "status": "confirmed",
         "source": f"src-{tag}",
     }
-    produce(settings, topics.WATCHLIST, [(listed["entry_id"].encode(), encode_entry(listed))])
-    process = WorkerProcess(bootstrap_servers, tmp_path_factory.mktemp("worker"), members).start()
+    process = start_worker_with_entries(
+        bootstrap_servers, members, [listed], tmp_path_factory.mktemp("worker")
+    )
     yield process
     process.stop()
 

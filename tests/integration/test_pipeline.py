@@ -13,10 +13,16 @@ from typing import Any
 import orjson
 import pytest
 
-from streams import admin, topics
+from streams import topics
 from streams.settings import Settings
 from streams.watchlist_entry import encode_entry
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.integration.conftest import (
+    Collector,
+    WorkerProcess,
+    produce,
+    start_worker_with_entries,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -51,13 +57,9 @@ def tag() -> str:
 def worker(
     bootstrap_servers: str, members: list[str], tag: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
-    settings = Settings(bootstrap_servers=bootstrap_servers)
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, members)
-    # Listed before the worker starts: a worker screens only once its replica caught up.
-    publish_entries(settings, module_entries(tag))
-    process = WorkerProcess(bootstrap_servers, tmp_path_factory.mktemp("worker"), members).start()
+    process = start_worker_with_entries(
+        bootstrap_servers, members, module_entries(tag), tmp_path_factory.mktemp("worker")
+    )
     yield process
     process.stop()
 
