@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from streams.payee import index_key
 from streams.payment import Payment, parse_timestamp
 from streams.timestamps import iso
 
@@ -139,7 +140,9 @@ def derive_links(
     sources = [r for r in reasons if r["code"] in LINKABLE_CODES and r.get("status") == "confirmed"]
     if not sources:
         return [], []
-    matched_keys = {_probe_key(r) for r in reasons if r["code"] in LINKABLE_CODES}
+    matched_keys = {
+        index_key(r["type"], r["value"]) for r in reasons if r["code"] in LINKABLE_CODES
+    }
     updates: list[Link] = []
     new: list[Link] = []
     actions = {r["entry_id"]: r.get("action", "block") for r in sources}
@@ -176,11 +179,6 @@ def derive_links(
             index.put(link)
             updates.append(link)
     return updates, new
-
-
-def _probe_key(reason: dict[str, Any]) -> str:
-    kind = "domain" if reason.get("type") == "url" else reason.get("type")
-    return f"{kind}:{reason.get('value')}"
 
 
 def _payee_identifiers(payment: Payment) -> list[tuple[str, str, str]]:

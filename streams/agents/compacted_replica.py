@@ -35,6 +35,12 @@ class CompactedTopicReplica(Generic[U]):
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
+    @staticmethod
+    def key_text(message: Message) -> str:
+        """A record's key as text (empty when it has none)."""
+        key = message.key()
+        return key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+
     def decode(self, message: Message) -> U | None:
         """One record to an update (reader thread); None skips it."""
         raise NotImplementedError

@@ -27,8 +27,7 @@ class LinksReplica(CompactedTopicReplica[LinkUpdate]):
 
     def decode(self, message: Message) -> LinkUpdate | None:
         """A link record, or a tombstone keyed `identifier|entry_id`."""
-        key, value = message.key(), message.value()
-        text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+        text, value = self.key_text(message), message.value()
         identifier, _, entry_id = text.rpartition("|")
         if value is None:
             return (identifier, entry_id, None) if identifier else None

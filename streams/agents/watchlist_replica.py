@@ -32,8 +32,8 @@ class WatchlistReplica(CompactedTopicReplica[Update]):
     def decode(self, message: Message) -> Update | None:
         """Entry, override or tombstone (None entry) with its stable encoding."""
         metrics.watchlist_record_seen(message.timestamp()[1])
-        key, value = message.key(), message.value()
-        entry_id = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+        value = message.value()
+        entry_id = self.key_text(message)
         if value is None:
             return (entry_id, None, b"") if entry_id else None
         raw = value if isinstance(value, bytes) else value.encode()
