@@ -74,14 +74,23 @@ def ensure_topics(
 
 
 def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
-    """The shared topics: compacted watchlist and rules, alerts and the dead-letter topic."""
+    """The shared topics: compacted watchlist and rules, alerts and the dead-letter topic,
+    and the internal velocity stage topics (as many partitions as the stage tables)."""
     ensure_topics(
         admin,
         [topics.WATCHLIST, topics.RULES, topics.LINKS],
         settings.topic_partitions,
         COMPACTED,
     )
-    ensure_topics(admin, [topics.ALERTS, topics.DLQ_PAYMENTS], settings.topic_partitions)
+    ensure_topics(
+        admin,
+        [
+            topics.ALERTS,
+            topics.DLQ_PAYMENTS,
+            *(topics.velocity_stage_topic(settings.app_id, s) for s in topics.VELOCITY_STAGES),
+        ],
+        settings.topic_partitions,
+    )
 
 
 def ensure_member_topics(admin: AdminClient, settings: Settings, members: list[str]) -> None:

@@ -122,3 +122,75 @@ def _as_bytes(value: str | bytes | None) -> bytes | None:
 def _headers(headers: object) -> dict[str, bytes]:
     pairs = headers if isinstance(headers, list) else []
     return {str(k): _as_bytes(v) or b"" for k, v in pairs}
+
+
+def read_range(
+    settings: Settings,
+    topic: str,
+    from_offset: int | None = None,
+    from_ms: int | None = None,
+    to_ms: int | None = None,
+    idle_timeout_s: float = 10.0,
+) -> Iterator[Record]:
+    """Read every partition of one topic from an offset or a broker timestamp (default:
+    the beginning) up to the end as it was when reading started, keeping records whose
+    timestamp is before `to_ms` when given; ValueError when the topic does not exist."""
+    consumer = Consumer(
+        {
+            **settings.kafka_client_config(),
+            "group.id": "screening-reader",
+            "enable.auto.commit": False,
+            "fetch.wait.max.ms": 50,
+        }
+    )
+    try:
+        metadata = consumer.list_topics(topic, timeout=10)
+        if topic not in metadata.topics or metadata.topics[topic].error is not None:
+            raise ValueError(f"topic {topic!r} does not exist")
+        partitions = sorted(metadata.topics[topic].partitions)
+        ends = {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        }
+        if from_ms is not None:
+            starts = consumer.offsets_for_times(
+                [TopicPartition(topic, p, from_ms) for p in partitions], timeout=10
+            )
+        else:
+            start = OFFSET_BEGINNING if from_offset is None else from_offset
+            starts = [TopicPartition(topic, p, start) for p in partitions]
+        # offsets_for_times answers -1 for a partition with nothing at or after the time.
+        pending = {
+            tp.partition
+            for tp in starts
+            if tp.offset == OFFSET_BEGINNING or 0 <= tp.offset < ends[tp.partition]
+        }
+        pending = {p for p in pending if ends[p] > 0}
+        consumer.assign([tp for tp in starts if tp.partition in pending])
+        last = time.monotonic()
+        while pending and time.monotonic() - last < idle_timeout_s:
+            batch = consumer.consume(num_messages=5000, timeout=0.5)
+            if batch:
+                last = time.monotonic()
+            for message in batch:
+                partition, offset = message.partition() or 0, message.offset() or 0
+                if message.error() is not None or partition not in pending:
+                    continue
+                if offset >= ends[partition] - 1:
+                    pending.discard(partition)
+                if offset >= ends[partition]:
+                    continue
+                timestamp = message.timestamp()[1]
+                if to_ms is not None and timestamp >= to_ms:
+                    continue
+                yield Record(
+                    topic,
+                    partition,
+                    offset,
+                    _as_bytes(message.key()),
+                    _as_bytes(message.value()),
+                    _headers(message.headers()),
+                    timestamp,
+                )
+    finally:
+        consumer.close()

@@ -9,6 +9,7 @@ from typing import Any
 from streams.links import Link
 from streams.payment import Payment
 from streams.policy import Verdict
+from streams.rules.base import RuleResult
 from streams.timestamps import iso
 
 
@@ -40,6 +41,41 @@ def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]
         "member_id": payment.member_id,
         "decision": decision["decision"],
         "reasons": decision["reasons"],
+        "payee_key": payment.payee.key,
+        "payee": dict(payment.payee.identifiers),
+        "amount": format(payment.amount, "f"),
+        "currency": payment.currency,
+        "method": payment.method,
+        "ts": decision["ts"],
+        "raised_at": decision["decided_at"],
+        "watchlist_version": decision["watchlist_version"],
+    }
+
+
+def velocity_alert_document(
+    result: RuleResult, decision: dict[str, Any], payment: Payment
+) -> dict[str, Any]:
+    """The VELOCITY alert: a velocity rule reached its threshold on this payment, with the
+    payee's evidence (key, window, observed measure); `shadow` says the rule could not
+    change the decision. Payer keys are digests, never the payer's id."""
+    evidence = result.evidence
+    return {
+        "alert_id": f"{payment.member_id}:{payment.txn_id}:velocity:{evidence['rule_id']}",
+        "kind": "VELOCITY",
+        "shadow": evidence.get("mode") == "shadow",
+        "rule_id": evidence["rule_id"],
+        "rule_version": evidence["rule_version"],
+        "mode": evidence["mode"],
+        "action": result.effect,
+        "key_kind": evidence["key_kind"],
+        "key": evidence["key"],
+        "window": evidence["window"],
+        "measure": evidence["measure"],
+        "observed": evidence["observed"],
+        "threshold": evidence["threshold"],
+        "txn_id": payment.txn_id,
+        "member_id": payment.member_id,
+        "decision": decision["decision"],
         "payee_key": payment.payee.key,
         "payee": dict(payment.payee.identifiers),
         "amount": format(payment.amount, "f"),

@@ -161,9 +161,22 @@ WATCHLIST_VERSION = Info(
 RULES_LOADED = Gauge(
     "screening_rules_loaded",
     "Screening rules in force: kind=builtin counts the registered watchlist checks, "
-    "kind=velocity the velocity rules loaded from the rules topic (0 until velocity rules "
-    "are implemented)",
+    "kind=velocity the enabled velocity rules from the rules topic",
     ["kind"],
+)
+RULES_VERSION = Info(
+    "screening_rules_version", "Content version of the velocity rule set in force (one series)"
+)
+RULE_UPDATES = Counter(
+    "screening_rule_updates_total",
+    "Records of the rules topic applied (applied, deleted) or refused as invalid (invalid)",
+    ["outcome"],
+)
+VELOCITY_HITS = Counter(
+    "screening_velocity_hits_total",
+    "Payments on which a velocity rule reached its threshold, per rule and mode (enforce "
+    "hits may change the decision, shadow hits only raise alerts)",
+    ["rule_id", "mode"],
 )
 CONSUMER_LAG = Gauge(
     "screening_consumer_lag_messages",
@@ -318,3 +331,4 @@ def build_version() -> str:
 BUILD.info({"version": build_version()})
 WATCHLIST_VERSION.info({"version": ""})
 RULES_LOADED.labels("velocity").set(0)
+RULES_VERSION.info({"version": ""})

@@ -82,7 +82,12 @@ def decode_payment(raw: bytes, expected_member: str | None = None) -> Payment:
     amount = document.get("amount")
     if isinstance(amount, float) and _may_have_lost_digits(amount):
         # orjson reads numbers as binary floats; re-read this rare one digit for digit.
-        document["amount"] = json.loads(raw, parse_float=Decimal).get("amount")
+        try:
+            document["amount"] = json.loads(raw, parse_float=Decimal).get("amount")
+        except RecursionError:
+            # Nesting orjson accepts (up to 1024 levels) can exceed the recursion limit
+            # of the standard library's parser.
+            raise PaymentError("INVALID_JSON", "payment nested too deeply") from None
     return payment_from_document(document, expected_member)
 
 

@@ -4,8 +4,9 @@ for hold/block) or a dead letter. Shared by the worker's agent and offline scree
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -13,17 +14,26 @@ from typing import Any
 import orjson
 
 from streams import metrics, topics
+from streams.card_masking import mask_card_bytes, mask_card_numbers
 from streams.links import LinkIndex, derive_links, record_key
 from streams.messages import (
     alert_document,
     dead_letter_document,
     decision_document,
     new_route_document,
+    velocity_alert_document,
 )
 from streams.payment import Payment, PaymentError, decode_payment
-from streams.rules.base import ScreeningContext, WatchlistView
-from streams.screening import screen
+from streams.payment_masking import mask_payment
+from streams.policy import decide as decide_policy
+from streams.rule_set import RuleSet
+from streams.rules.base import RuleResult, ScreeningContext, WatchlistView
+from streams.rules.velocity import evaluate_all, evaluate_stage
+from streams.screening import INTERNAL_ERROR, screen
 from streams.settings import Settings
+from streams.stage_handoff import StageHandoff, StageSource, is_enforced, stage_key
+
+log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
 
@@ -48,11 +58,24 @@ class OutRecord:
     headers: Headers = field(default_factory=list)
 
 
+def _fingerprint(raw: bytes) -> bytes:
+    return hashlib.blake2b(raw, digest_size=16).digest()
+
+
+def _internal_error(step: str, exc: Exception) -> RuleResult:
+    return RuleResult(
+        INTERNAL_ERROR, "hold", {"rule": step, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    )
+
+
 class PaymentProcessor:
     """Consumes payment messages with their source; produces output records.
 
-    A payment redelivered (same member, txn_id and bytes) within the recent-decision
-    window gets the byte-identical records it got the first time.
+    Card numbers are masked before anything is decoded or written. A payment redelivered
+    (same member, txn_id and bytes) within the recent-decision window gets the
+    byte-identical records it got the first time. `rules` (velocity rules) is replaced
+    whole when the rules topic changes; `velocity_state` holds window state when every
+    stage runs in this process (offline), the worker's stages use their Faust tables.
     """
 
     def __init__(
@@ -63,14 +86,18 @@ class PaymentProcessor:
         recent_decisions: int = 100_000,
         coalition_key: bytes | None = None,
         links: LinkIndex | None = None,
+        app_id: str = "screening",
     ) -> None:
         self.watchlist = watchlist
+        self.app_id = app_id
         self.links = links
         self.name_threshold = name_threshold
         self.coalition_key = coalition_key
         self.clock = clock
         self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
         self._recent_max = recent_decisions
+        self.rules: RuleSet = RuleSet.EMPTY
+        self.velocity_state: dict[str, bytes] = {}
 
     @classmethod
     def from_settings(
@@ -83,33 +110,94 @@ class PaymentProcessor:
             settings.name_match_threshold,
             coalition_key=settings.coalition_key,
             links=links if links is not None else LinkIndex(settings.link_ttl),
+            app_id=settings.app_id,
         )
 
     def process(self, raw: bytes, source: Source, member: str | None) -> list[OutRecord]:
-        """Decide one payment, or dead-letter it; `member` is the topic's member (None
-        offline, where member_id is taken as given)."""
-        metrics.payment_consumed(member or "offline")
+        """Decide one payment with every velocity stage run here against
+        `velocity_state`, or dead-letter it; `member` is the topic's member (None
+        offline, where member_id is taken as given). Offline screening and backtests."""
+        admitted = self.admit(raw, source, member)
+        if isinstance(admitted, list):
+            return admitted
+        payment, masked = admitted
+        hits = evaluate_all(payment, self.rules, self.velocity_state)
+        return self.decide(payment, masked, [h.result() for h in hits])
+
+    def route(self, raw: bytes, source: Source, member: str) -> list[OutRecord]:
+        """The worker's first step: dead letter, or the decision when no velocity stage
+        applies, or the payment handed to its first velocity stage."""
+        admitted = self.admit(raw, source, member)
+        if isinstance(admitted, list):
+            return admitted
+        payment, masked = admitted
         try:
-            payment = decode_payment(raw, member)
+            stages = self.rules.stages_for(payment)
+            if not stages:
+                return self.decide(payment, masked, [])
+            origin = StageSource(source.topic, source.partition, source.offset)
+            return [self._to_stage(StageHandoff(masked, member, origin, stages, ()), payment)]
+        except Exception as exc:  # a bug must hold the payment, never drop it
+            return self._fail_closed(payment, "route", exc)
+
+    def run_stage(
+        self, stage: str, value: bytes, state: MutableMapping[str, bytes], source: Source
+    ) -> list[OutRecord]:
+        """One velocity stage: update the stage's window state, then hand the payment to
+        its next stage or decide it. A stage that fails holds the payment."""
+        try:
+            handoff = StageHandoff.decode(value)
+            payment = decode_payment(handoff.payment, handoff.member)
+        except (ValueError, PaymentError) as exc:
+            # Only this worker writes stage topics: a record it cannot read is a bug or
+            # a foreign producer, kept for inspection like any bad payment.
+            return [self._dead_letter(value, "INVALID_HANDOFF", str(exc), source)]
+        try:
+            hits = evaluate_stage(stage, payment, self.rules.for_stage(stage), state)
+            results = (*handoff.results, *(h.result() for h in hits))
+        except Exception as exc:  # a rule bug must hold the payment, never drop it
+            log.exception("velocity stage %s failed on txn %s", stage, payment.txn_id)
+            results = (*handoff.results, _internal_error(f"velocity:{stage}", exc))
+        remaining = tuple(s for s in handoff.stages if s != stage)
+        try:
+            if remaining:
+                forwarded = replace(handoff, stages=remaining, results=results)
+                return [self._to_stage(forwarded, payment)]
+            return self.decide(payment, handoff.payment, results)
+        except Exception as exc:  # a bug must hold the payment, never drop it
+            return self._fail_closed(payment, f"velocity:{stage}", exc)
+
+    def admit(
+        self, raw: bytes, source: Source, member: str | None
+    ) -> tuple[Payment, bytes] | list[OutRecord]:
+        """Mask card numbers, then decode: the payment and its masked bytes, or the
+        dead letter (or the remembered records of a redelivered payment)."""
+        metrics.payment_consumed(member or "offline")
+        masked = mask_payment(raw)
+        try:
+            payment = decode_payment(masked, member)
         except PaymentError as exc:
             metrics.dead_letter(member or "offline", exc.code)
-            return [self._dead_letter(raw, exc.code, str(exc), source)]
-
+            return [self._dead_letter(mask_card_bytes(raw), exc.code, str(exc), source)]
         for kind in payment.payee.invalid:
             metrics.INVALID_IDENTIFIERS.labels(kind).inc()
-        fingerprint = hashlib.blake2b(raw, digest_size=16).digest()
-        cache_key = (payment.member_id, payment.txn_id)
-        cached = self._recent.get(cache_key)
-        if cached is not None and cached[0] == fingerprint:
-            self._recent.move_to_end(cache_key)
-            metrics.REDELIVERIES.inc()
-            return cached[1]
+        cached = self._recalled(payment, masked)
+        return cached if cached is not None else (payment, masked)
 
+    def decide(
+        self, payment: Payment, raw: bytes, velocity: Sequence[RuleResult]
+    ) -> list[OutRecord]:
+        """The decision, its alerts and link records for an admitted payment whose
+        velocity results are known; a redelivery gets what the first delivery got."""
+        cached = self._recalled(payment, raw)
+        if cached is not None:
+            return cached
         version = self.watchlist.version
         context = ScreeningContext(
             self.watchlist, payment.ts, self.name_threshold, self.coalition_key, self.links
         )
-        verdict = screen(payment, context)
+        enforced = [r for r in velocity if is_enforced(r)]
+        verdict = screen(payment, context, extra=enforced)
         now = self.clock()
         decision = decision_document(payment, verdict, now, version)
         records = [
@@ -119,20 +207,54 @@ class PaymentProcessor:
                 orjson.dumps(decision),
             )
         ]
+        payee_key = (payment.payee.key or "").encode()
         if verdict.decision != "allow":
-            alert = alert_document(decision, payment)
             records.append(
-                OutRecord(
-                    topics.ALERTS,
-                    (payment.payee.key or "").encode(),
-                    orjson.dumps(alert),
-                )
+                OutRecord(topics.ALERTS, payee_key, orjson.dumps(alert_document(decision, payment)))
             )
+        for result in velocity:
+            metrics.VELOCITY_HITS.labels(
+                str(result.evidence.get("rule_id")), str(result.evidence.get("mode"))
+            ).inc()
+            document = velocity_alert_document(result, decision, payment)
+            records.append(OutRecord(topics.ALERTS, payee_key, orjson.dumps(document)))
         if self.links is not None:
             records.extend(self._route_records(payment, decision))
         metrics.observe_decision(payment.member_id, verdict, (now - payment.ts).total_seconds())
-        self._remember(cache_key, fingerprint, records)
+        self._remember((payment.member_id, payment.txn_id), _fingerprint(raw), records)
         return records
+
+    def _fail_closed(self, payment: Payment, step: str, exc: Exception) -> list[OutRecord]:
+        """The decision when the pipeline itself failed: hold, INTERNAL_ERROR."""
+        log.exception("%s failed on txn %s; holding it", step, payment.txn_id)
+        verdict = decide_policy([_internal_error(step, exc)])
+        decision = decision_document(payment, verdict, self.clock(), self.watchlist.version)
+        metrics.observe_decision(payment.member_id, verdict, 0.0)
+        return [
+            OutRecord(
+                topics.decisions_topic(payment.member_id),
+                payment.txn_id.encode(),
+                orjson.dumps(decision),
+            )
+        ]
+
+    def _recalled(self, payment: Payment, raw: bytes) -> list[OutRecord] | None:
+        cache_key = (payment.member_id, payment.txn_id)
+        cached = self._recent.get(cache_key)
+        if cached is None or cached[0] != _fingerprint(raw):
+            return None
+        self._recent.move_to_end(cache_key)
+        metrics.REDELIVERIES.inc()
+        return cached[1]
+
+    def _to_stage(self, handoff: StageHandoff, payment: Payment) -> OutRecord:
+        stage = handoff.stages[0]
+        key = stage_key(stage, payment)
+        return OutRecord(
+            topics.velocity_stage_topic(self.app_id, stage),
+            key.encode() if key is not None else None,
+            handoff.encode(),
+        )
 
     def _route_records(self, payment: Payment, decision: dict[str, Any]) -> list[OutRecord]:
         """Link records for identifiers this payment tied to a confirmed entry, and a
@@ -161,6 +283,10 @@ class PaymentProcessor:
             self._recent.popitem(last=False)
 
     def _dead_letter(self, raw: bytes, code: str, error: str, source: Source) -> OutRecord:
+        # Error texts quote the values they refuse; keys are the producer's choice.
+        error = mask_card_numbers(error)
+        key = mask_card_bytes(source.key) if source.key is not None else None
+        source = replace(source, key=key)
         document = dead_letter_document(
             raw,
             code,

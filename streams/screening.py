@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from streams.payment import Payment
@@ -19,10 +20,12 @@ def screen(
     payment: Payment,
     context: ScreeningContext,
     rules: tuple[tuple[str, Rule], ...] = RULES,
+    extra: Sequence[RuleResult] = (),
 ) -> Verdict:
-    """Consumes a valid payment and a context; produces the verdict. A rule that raises
-    holds the payment (fail closed) with an INTERNAL_ERROR reason naming the rule."""
-    results: list[RuleResult] = []
+    """Consumes a valid payment, a context and results found elsewhere (the velocity
+    stages); produces the verdict. A rule that raises holds the payment (fail closed)
+    with an INTERNAL_ERROR reason naming the rule."""
+    results: list[RuleResult] = list(extra)
     for rule_name, rule in rules:
         try:
             results.extend(rule(payment, context))

@@ -86,8 +86,9 @@ class Settings:
         config: dict[str, str | int | float | bool] = {"bootstrap.servers": self.bootstrap_servers}
         if self.security_protocol != "PLAINTEXT":
             config["security.protocol"] = self.security_protocol
-        if self.sasl_mechanism:
-            config["sasl.mechanism"] = self.sasl_mechanism
+        if self.security_protocol.startswith("SASL"):
+            # The same default as the worker's Faust client, never librdkafka's GSSAPI.
+            config["sasl.mechanism"] = self.sasl_mechanism or "SCRAM-SHA-512"
         if self.sasl_username is not None:
             config["sasl.username"] = self.sasl_username
         if self.sasl_password is not None:

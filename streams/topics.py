@@ -12,6 +12,10 @@ RULES = "rules"
 LINKS = "watchlist.links"
 DLQ_PAYMENTS = "dlq.payments"
 
+# Internal repartition topics: a payment visits the velocity stage of each key kind its
+# rules need, keyed by that kind's key so one worker holds each key's window state.
+VELOCITY_STAGES: tuple[str, ...] = ("payee", "payer", "member")
+
 PAYMENTS_TOPIC = re.compile(r"^payments\.([a-z0-9][a-z0-9-]*)$")
 
 
@@ -23,6 +27,18 @@ def payments_topic(member: str) -> str:
 def decisions_topic(member: str) -> str:
     """`decisions.<member>`."""
     return DECISIONS_PREFIX + member
+
+
+def velocity_stage_topic(app_id: str, stage: str) -> str:
+    """`<app_id>.velocity.<stage>` (`screening.velocity.payee` by default): payments on
+    their way through a velocity stage, private to one app's consumer group."""
+    return f"{app_id}.velocity.{stage}"
+
+
+def velocity_table(stage: str) -> str:
+    """The Faust table of a stage's window state; Faust names its changelog
+    `<app_id>-velocity.<stage>-changelog`."""
+    return f"velocity.{stage}"
 
 
 def member_of(topic: str) -> str | None:

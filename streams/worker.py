@@ -11,8 +11,11 @@ from typing import Any
 import faust
 
 from streams import admin, metrics, topics
+from streams.agents.compacted_replica import CompactedTopicReplica
 from streams.agents.links_replica import LinksReplica
+from streams.agents.rules_replica import RulesReplica
 from streams.agents.screen import register_screen_agent
+from streams.agents.velocity_stage import register_velocity_stages
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.app import create_app
 from streams.links import LinkIndex
@@ -52,13 +55,16 @@ def build_worker_app(settings: Settings) -> faust.App:
     links = LinkIndex(settings.link_ttl)
     links_replica = LinksReplica(settings, links)
     processor = PaymentProcessor.from_settings(index, settings, links)
-    agent = register_screen_agent(app, payments, processor, [replica, links_replica])
+    rules_replica = RulesReplica(settings, processor)
+    replicas: list[CompactedTopicReplica[Any]] = [replica, links_replica, rules_replica]
+    agent = register_screen_agent(app, payments, processor, replicas)
+    register_velocity_stages(app, settings, processor, replicas)
     instrument_worker(app, agent, replica)
 
     @app.task  # type: ignore[untyped-decorator]
     async def follow_replicated_state() -> None:
-        replica.start(asyncio.get_running_loop())
-        links_replica.start(asyncio.get_running_loop())
+        for each in replicas:
+            each.start(asyncio.get_running_loop())
 
     if not settings.members:
 

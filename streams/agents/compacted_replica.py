@@ -97,6 +97,7 @@ class CompactedTopicReplica(Generic[U]):
                     return
         pending = {p: end for p, end in ends.items() if end > 0}
         if not pending:
+            log.info("replica of %s caught up (empty topic)", self.topic)
             self._call(self.ready.set)
         try:
             while not self._stop.is_set():
@@ -119,6 +120,7 @@ class CompactedTopicReplica(Generic[U]):
                 if updates:
                     self._call(self.apply, updates)
                 if not pending and not self.ready.is_set():
+                    log.info("replica of %s caught up", self.topic)
                     self._call(self.ready.set)
         finally:
             consumer.close()

@@ -1,4 +1,5 @@
-"""The screening agent: payment messages in, decisions, alerts and dead letters out.
+"""The screening agent: payment messages in; decisions, alerts and dead letters out, or
+the payment handed to its first velocity stage.
 
 Thin by design: it hands each message to the PaymentProcessor and produces what comes
 back. Faust acks the event when the loop moves on and flushes the producer before it
@@ -37,9 +38,9 @@ def register_screen_agent(
             started = perf_counter()
             message = event.message
             source = Source(message.topic, message.partition, message.offset, message.key)
-            records = processor.process(
-                message.value or b"", source, topics.member_of(message.topic)
-            )
+            member = topics.member_of(message.topic)
+            assert member is not None  # the agent reads payments.<member> topics only
+            records = processor.route(message.value or b"", source, member)
             for record in records:
                 await producer.send(
                     record.topic, record.key, record.value, None, None, record.headers

@@ -28,7 +28,9 @@ from streams.benchmarks.entries import entries
 from streams.broker import free_port
 from streams.child_process import terminate
 from streams.kafka_io import produce_all, producer, read
+from streams.rules_topic import publish_rules
 from streams.settings import Settings
+from streams.velocity_rule import VelocityRule
 
 Progress = Callable[[str], None]
 RAW_SINK = "bench.raw"
@@ -46,6 +48,7 @@ class BenchConfig:
     offered_rate: float = 2_000.0
     latency_seconds: float = 15.0
     hit_ratio: float = 0.01
+    rules: tuple[VelocityRule, ...] = ()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -260,6 +263,8 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
     admin.ensure_core_topics(client, settings)
     admin.ensure_member_topics(client, settings, list(config.members))
     admin.ensure_topics(client, [RAW_SINK, FAUST_SINK], settings.topic_partitions)
+    if config.rules:
+        publish_rules(settings, config.rules)
     started = time.perf_counter()
     sample = publish_watchlist(settings, config.watchlist)
     preload_payments(settings, config, sample)
@@ -313,6 +318,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "cpu_ms_per_payment": 1000.0 * cpu_used / max(1, len(stamps)),
         "peak_memory_mb": max(peaks),
         "watchlist_entries": config.watchlist,
+        "velocity_rules": len(config.rules),
     }
 
 

@@ -13,6 +13,7 @@ import orjson
 from streams.benchmarks import pipeline, watchlist_scale
 from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
+from streams.rules_file import load_rules
 from streams.settings import Settings
 
 
@@ -31,6 +32,12 @@ from streams.settings import Settings
     help="offered payments/s for the latency phase",
 )
 @click.option("--bootstrap", help="use this broker instead of an embedded one")
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path),
+    help="velocity rules in force during the run (e.g. deploy/rules/default.yaml)",
+)
 @click.pass_context
 @friendly
 def bench(
@@ -41,6 +48,7 @@ def bench(
     workers: int,
     rate: float,
     bootstrap: str | None,
+    rules_file: Path | None,
 ) -> None:
     """The screening benchmark (throughput against stock Faust and the raw client,
     latency, CPU, memory); `bench watchlist` measures the watchlist at scale. Each starts
@@ -48,7 +56,11 @@ def bench(
     if ctx.invoked_subcommand is not None:
         return
     config = pipeline.BenchConfig(
-        payments=payments, watchlist=watchlist_entries, workers=workers, offered_rate=rate
+        payments=payments,
+        watchlist=watchlist_entries,
+        workers=workers,
+        offered_rate=rate,
+        rules=tuple(load_rules(rules_file)) if rules_file is not None else (),
     )
     result = run_on_broker(bootstrap, lambda s: pipeline.run(s, config, progress))
     print_pipeline_table(result)

@@ -10,13 +10,21 @@ import click
 
 from streams.admin import BrokerUnavailable
 from streams.broker import BrokerError
+from streams.rules_file import RulesFileError
 from streams.settings import Settings, SettingsError
 from streams.watchlist_file import WatchlistFileError
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-EXPECTED = (BrokerUnavailable, BrokerError, SettingsError, WatchlistFileError, OSError)
+EXPECTED = (
+    BrokerUnavailable,
+    BrokerError,
+    SettingsError,
+    WatchlistFileError,
+    RulesFileError,
+    OSError,
+)
 
 
 @contextmanager

@@ -5,11 +5,14 @@ from __future__ import annotations
 import click
 
 from streams.cli import (
+    acl_cmd,
+    backtest_cmd,
     bench_cmd,
     broker_cmd,
     demo_cmd,
     produce_cmd,
     report_cmd,
+    rules_cmd,
     screen_cmd,
     status_cmd,
     tail_cmd,
@@ -33,6 +36,9 @@ cli.add_command(tail_cmd.tail)
 cli.add_command(report_cmd.report)
 cli.add_command(status_cmd.status)
 cli.add_command(bench_cmd.bench)
+cli.add_command(acl_cmd.acl)
+cli.add_command(rules_cmd.rules)
+cli.add_command(backtest_cmd.backtest_cmd, name="backtest")
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ import click
 
 from streams.cli.errors import friendly, settings_from_env
 from streams.processor import PaymentProcessor, Source
+from streams.rule_set import RuleSet
+from streams.rules_file import load_rules
 from streams.topics import DLQ_PAYMENTS
 from streams.watchlist_file import read_entries
 from streams.watchlist_index import WatchlistIndex
@@ -16,16 +18,26 @@ from streams.watchlist_index import WatchlistIndex
 
 @click.command()
 @click.option("--watchlist", "watchlist_file", required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path),
+    help="velocity rules (YAML or JSON) applied in event time",
+)
 @friendly
-def screen(watchlist_file: Path) -> None:
+def screen(watchlist_file: Path, rules_file: Path | None) -> None:
     """Screen payments offline with the worker's rule code, in event time (`ts`).
 
     Decisions go to stdout, one JSON line per payment; lines that are not valid
     payments go to stderr as dead letters (source `stdin`, offset = line number - 1)."""
     settings = settings_from_env()
+    rule_set = (
+        RuleSet.from_rules(load_rules(rules_file)) if rules_file is not None else RuleSet.EMPTY
+    )
     index = WatchlistIndex()
     index.load((entry, encoded) for _, _, entry, encoded in read_entries(watchlist_file))
     processor = PaymentProcessor.from_settings(index, settings)
+    processor.rules = rule_set
     out, err = sys.stdout.buffer, sys.stderr.buffer
     decided = dead = 0
     for offset, line in enumerate(sys.stdin.buffer):

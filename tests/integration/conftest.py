@@ -52,6 +52,15 @@ def bootstrap_servers() -> Iterator[str]:
 
 
 @pytest.fixture
+def own_broker(bootstrap_servers: str) -> Iterator[str]:
+    """A fresh embedded broker of this test's own: for a discovering worker that would
+    otherwise serve every other test's member topics, and for restart tests, which the
+    embedded broker's group state left by earlier tests can stall (see the test)."""
+    with EmbeddedBroker() as broker:
+        yield broker.bootstrap_servers
+
+
+@pytest.fixture
 def settings(bootstrap_servers: str) -> Settings:
     """Settings pointing at the test broker, whose shared topics exist."""
     from streams import admin

@@ -3,26 +3,16 @@ created while it runs, without a restart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
 import pytest
 
 from streams import admin, topics
-from streams.broker import EmbeddedBroker
 from streams.settings import Settings
 from tests.integration.conftest import Collector, WorkerProcess, produce, unique
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def own_broker(bootstrap_servers: str) -> Iterator[str]:
-    """A broker of this test's own when embedded: a discovering worker would otherwise
-    also serve every other test's member topics."""
-    with EmbeddedBroker() as broker:
-        yield broker.bootstrap_servers
 
 
 def test_new_member_topic_is_served_without_restart(own_broker: str, tmp_path: Path) -> None:
