@@ -37,6 +37,11 @@ log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
 
+# On every decision record: the digest of the masked payment it decided, so a worker that
+# reads the decision back can tell a redelivery of that payment from a different payment
+# reusing the txn_id.
+PAYMENT_DIGEST_HEADER = "screening.payment-digest"
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -87,9 +92,11 @@ class PaymentProcessor:
         coalition_key: bytes | None = None,
         links: LinkIndex | None = None,
         app_id: str = "screening",
+        fail_open_members: frozenset[str] = frozenset(),
     ) -> None:
         self.watchlist = watchlist
         self.app_id = app_id
+        self.fail_open_members = fail_open_members
         self.links = links
         self.name_threshold = name_threshold
         self.coalition_key = coalition_key
@@ -111,6 +118,7 @@ class PaymentProcessor:
             coalition_key=settings.coalition_key,
             links=links if links is not None else LinkIndex(settings.link_ttl),
             app_id=settings.app_id,
+            fail_open_members=settings.fail_open_members,
         )
 
     def process(self, raw: bytes, source: Source, member: str | None) -> list[OutRecord]:
@@ -196,23 +204,21 @@ class PaymentProcessor:
         context = ScreeningContext(
             self.watchlist, payment.ts, self.name_threshold, self.coalition_key, self.links
         )
-        enforced = [r for r in velocity if is_enforced(r)]
-        verdict = screen(payment, context, extra=enforced)
+        kept = [r for r in velocity if is_enforced(r) or r.code == INTERNAL_ERROR]
+        fail_open = payment.member_id in self.fail_open_members
+        verdict = screen(payment, context, extra=kept, fail_open=fail_open)
         now = self.clock()
         decision = decision_document(payment, verdict, now, version)
-        records = [
-            OutRecord(
-                topics.decisions_topic(payment.member_id),
-                payment.txn_id.encode(),
-                orjson.dumps(decision),
-            )
-        ]
+        fingerprint = _fingerprint(raw)
+        records: list[OutRecord] = []
         payee_key = (payment.payee.key or "").encode()
         if verdict.decision != "allow":
             records.append(
                 OutRecord(topics.ALERTS, payee_key, orjson.dumps(alert_document(decision, payment)))
             )
         for result in velocity:
+            if result.code != "VELOCITY":
+                continue
             metrics.VELOCITY_HITS.labels(
                 str(result.evidence.get("rule_id")), str(result.evidence.get("mode"))
             ).inc()
@@ -220,14 +226,37 @@ class PaymentProcessor:
             records.append(OutRecord(topics.ALERTS, payee_key, orjson.dumps(document)))
         if self.links is not None:
             records.extend(self._route_records(payment, decision))
+        # The decision last: once it is in the log, what it implies was handed over first.
+        records.append(
+            OutRecord(
+                topics.decisions_topic(payment.member_id),
+                payment.txn_id.encode(),
+                orjson.dumps(decision),
+                [(PAYMENT_DIGEST_HEADER, fingerprint.hex().encode())],
+            )
+        )
         metrics.observe_decision(payment.member_id, verdict, (now - payment.ts).total_seconds())
-        self._remember((payment.member_id, payment.txn_id), _fingerprint(raw), records)
+        self._remember((payment.member_id, payment.txn_id), fingerprint, records)
         return records
+
+    def remember_decision(self, member: str, txn_id: str, digest: bytes, value: bytes) -> None:
+        """A decision read back from `decisions.<member>`: a redelivery of the payment with
+        this digest gets exactly this record (alerts and links were produced with it)."""
+        record = OutRecord(
+            topics.decisions_topic(member),
+            txn_id.encode(),
+            value,
+            [(PAYMENT_DIGEST_HEADER, digest.hex().encode())],
+        )
+        self._remember((member, txn_id), digest, [record])
 
     def _fail_closed(self, payment: Payment, step: str, exc: Exception) -> list[OutRecord]:
         """The decision when the pipeline itself failed: hold, INTERNAL_ERROR."""
         log.exception("%s failed on txn %s; holding it", step, payment.txn_id)
-        verdict = decide_policy([_internal_error(step, exc)])
+        error = _internal_error(step, exc)
+        if payment.member_id in self.fail_open_members:
+            error = replace(error, effect="allow")
+        verdict = decide_policy([error])
         decision = decision_document(payment, verdict, self.clock(), self.watchlist.version)
         metrics.observe_decision(payment.member_id, verdict, 0.0)
         return [

@@ -21,11 +21,16 @@ def screen(
     context: ScreeningContext,
     rules: tuple[tuple[str, Rule], ...] = RULES,
     extra: Sequence[RuleResult] = (),
+    fail_open: bool = False,
 ) -> Verdict:
     """Consumes a valid payment, a context and results found elsewhere (the velocity
     stages); produces the verdict. A rule that raises holds the payment (fail closed)
-    with an INTERNAL_ERROR reason naming the rule."""
-    results: list[RuleResult] = list(extra)
+    with an INTERNAL_ERROR reason naming the rule; for a member that chose `fail_open`
+    the reason is kept but allows."""
+    error_effect = "allow" if fail_open else "hold"
+    results: list[RuleResult] = [
+        replace(r, effect=error_effect) if r.code == INTERNAL_ERROR else r for r in extra
+    ]
     for rule_name, rule in rules:
         try:
             results.extend(rule(payment, context))
@@ -34,7 +39,7 @@ def screen(
             results.append(
                 RuleResult(
                     INTERNAL_ERROR,
-                    "hold",
+                    error_effect,
                     {"rule": rule_name, "error": f"{type(exc).__name__}: {exc}"[:300]},
                 )
             )

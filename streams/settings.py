@@ -37,17 +37,14 @@ class Settings:
     ssl_cafile: str | None = None
     coalition_key: bytes | None = None
     link_ttl: timedelta = timedelta(days=90)
+    redelivery_window_s: float = 600.0
+    fail_open_members: frozenset[str] = frozenset()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read `KAFKA_BOOTSTRAP_SERVERS` and the `SCREENING_*` variables; raise SettingsError."""
         env = os.environ if env is None else env
-        members = tuple(m.strip() for m in env.get("SCREENING_MEMBERS", "").split(",") if m.strip())
-        for member in members:
-            if not MEMBER_PATTERN.match(member):
-                raise SettingsError(
-                    f"SCREENING_MEMBERS: {member!r} is not a member id ([a-z0-9][a-z0-9-]*)"
-                )
+        members = _members(env, "SCREENING_MEMBERS")
         protocol = env.get("KAFKA_SECURITY_PROTOCOL", cls.security_protocol).strip().upper()
         if protocol not in SECURITY_PROTOCOLS:
             choices = ", ".join(SECURITY_PROTOCOLS)
@@ -79,6 +76,10 @@ class Settings:
             link_ttl=timedelta(
                 days=_float(env, "SCREENING_LINK_TTL_DAYS", cls.link_ttl.days, 0.001, 3650.0)
             ),
+            redelivery_window_s=_float(
+                env, "SCREENING_REDELIVERY_WINDOW", cls.redelivery_window_s, 0.0, 7 * 86400.0
+            ),
+            fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:
@@ -96,6 +97,15 @@ class Settings:
         if self.ssl_cafile:
             config["ssl.ca.location"] = self.ssl_cafile
         return config
+
+
+def _members(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of member ids; SettingsError naming the variable."""
+    members = tuple(m.strip() for m in env.get(name, "").split(",") if m.strip())
+    for member in members:
+        if not MEMBER_PATTERN.match(member):
+            raise SettingsError(f"{name}: {member!r} is not a member id ([a-z0-9][a-z0-9-]*)")
+    return members
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:

@@ -41,6 +41,14 @@ def velocity_table(stage: str) -> str:
     return f"velocity.{stage}"
 
 
+def decisions_member(topic: str) -> str | None:
+    """The member whose decisions topic this is, or None for any other topic."""
+    if not topic.startswith(DECISIONS_PREFIX):
+        return None
+    member = topic[len(DECISIONS_PREFIX) :]
+    return member if PAYMENTS_TOPIC.match(PAYMENTS_PREFIX + member) else None
+
+
 def member_of(topic: str) -> str | None:
     """The member whose payments topic this is, or None for any other topic."""
     match = PAYMENTS_TOPIC.match(topic)

@@ -8,10 +8,17 @@ Registered under the URL scheme `screening://` (entry point `faust.transports`).
 
 from __future__ import annotations
 
+import logging
 import os
+import time
+from collections.abc import Mapping
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from streams.fast_consumer import BatchDrainMixin
+
+log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_ENV = "SCREENING_FETCH_MAX_WAIT_MS"
 DEFAULT_FETCH_MAX_WAIT_MS = 5
@@ -39,6 +46,17 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         except AssertionError:
             return -1
 
+    async def _highwaters(self, partitions: Any) -> Mapping[Any, int]:
+        """End offsets as Faust's table recovery needs them: after the last record."""
+        reported = await super()._highwaters(partitions)
+        # Table recovery needs them exact; Faust's end-offset monitor asks every few
+        # seconds for the stream partitions, where the reported ones are good enough.
+        changelogs = {tp: end for tp, end in reported.items() if tp.topic.endswith("-changelog")}
+        if not changelogs:
+            return reported
+        probe = self._create_client_consumer(self.transport)  # type: ignore[arg-type]
+        return {**reported, **await true_end_offsets(probe, changelogs)}
+
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         # aiokafka reads this when it starts its fetcher, which happens after creation.
@@ -46,8 +64,52 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return consumer
 
 
-class Consumer(faust_aiokafka.Consumer):
-    """Faust's aiokafka consumer running our consumer thread."""
+async def true_end_offsets(
+    probe: Any, reported: Mapping[Any, int], budget_s: float = 15.0
+) -> dict[Any, int]:
+    """The offset after each partition's last record, from reported end offsets.
+
+    A broker may report the end offset as the base offset of the partition's last record
+    batch plus one (the embedded broker does): Faust's recovery then stops reading a
+    changelog before the later records of its last batch, and table state written just
+    before a crash is lost. Reading on from there finds the real end; against Apache
+    Kafka it finds nothing more. `probe` is an unstarted aiokafka consumer without a
+    group."""
+    ends = dict(reported)
+    candidates = {tp: end for tp, end in reported.items() if end is not None and end > 0}
+    if not candidates:
+        return ends
+    await probe.start()
+    try:
+        probe.assign(list(candidates))
+        for tp, end in candidates.items():
+            probe.seek(tp, end - 1)
+        # The record at end - 1 exists (it starts the last batch) and a fetch from it
+        # returns that whole batch: wait for each partition's, then look once more.
+        deadline = time.monotonic() + budget_s
+        pending = set(candidates)
+        while pending and time.monotonic() < deadline:
+            batch = await probe.getmany(timeout_ms=500, max_records=100_000)
+            for tp, records in batch.items():
+                if records:
+                    ends[tp] = max(ends[tp], records[-1].offset + 1)
+                    pending.discard(tp)
+        for tp, records in (await probe.getmany(timeout_ms=100, max_records=100_000)).items():
+            if records:
+                ends[tp] = max(ends[tp], records[-1].offset + 1)
+    finally:
+        await probe.stop()
+    corrected = {tp: end for tp, end in ends.items() if end != reported.get(tp)}
+    if corrected:
+        log.info("end offsets read past the reported ones: %s", corrected)
+    if pending:
+        log.warning("end offsets of %s could not be verified", sorted(map(str, pending)))
+    return ends
+
+
+class Consumer(BatchDrainMixin, faust_aiokafka.Consumer):
+    """Faust's aiokafka consumer running our consumer thread, draining fetched batches
+    without a task per message (see `streams.fast_consumer`)."""
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)

@@ -11,6 +11,9 @@ from streams.name_index import NameHit, NameIndex
 from streams.watchlist_entry import ListedIdentifier, Override, WatchlistEntry
 
 _MASK = (1 << 64) - 1
+# Payee names repeat (a merchant is paid many times): name searches are remembered until
+# the list changes. Bounded; emptied when full.
+NAME_CACHE_SIZE = 100_000
 
 
 def entry_digest(entry_id: str, raw: bytes) -> int:
@@ -36,6 +39,7 @@ class WatchlistIndex:
         self.hashed_entries = 0
         self._sum = 0
         self.updates = 0
+        self._name_hits: dict[tuple[str, float], tuple[NameHit, ...]] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -49,6 +53,7 @@ class WatchlistIndex:
         """Add or replace an entry or override; `raw` is its stable encoding (for the
         version)."""
         self.delete(entry.entry_id)
+        self._name_hits.clear()
         digest = entry_digest(entry.entry_id, raw)
         self._digests[entry.entry_id] = digest
         self._sum = (self._sum + digest) & _MASK
@@ -72,6 +77,7 @@ class WatchlistIndex:
             return
         self._sum = (self._sum - digest) & _MASK
         self.updates += 1
+        self._name_hits.clear()
         override = self.overrides.pop(entry_id, None)
         if override is not None:
             target = self._overrides_by_target[(override.member_id, override.overrides)]
@@ -115,8 +121,14 @@ class WatchlistIndex:
         return [self.overrides[i] for i in sorted(ids)] if ids else []
 
     def search_names(self, canonical_name: str, threshold: float) -> list[NameHit]:
-        """Fuzzy name hits at or above `threshold`."""
-        return self.names.search(canonical_name, threshold)
+        """Fuzzy name hits at or above `threshold`, remembered until the list changes."""
+        key = (canonical_name, threshold)
+        hits = self._name_hits.get(key)
+        if hits is None:
+            if len(self._name_hits) >= NAME_CACHE_SIZE:
+                self._name_hits.clear()
+            hits = self._name_hits[key] = tuple(self.names.search(canonical_name, threshold))
+        return list(hits)
 
     def load(self, documents: Iterable[tuple[WatchlistEntry | Override, bytes]]) -> None:
         """Bulk upsert."""

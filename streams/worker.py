@@ -11,8 +11,9 @@ from typing import Any
 import faust
 
 from streams import admin, metrics, topics
-from streams.agents.compacted_replica import CompactedTopicReplica
+from streams.agents.compacted_replica import Follower
 from streams.agents.links_replica import LinksReplica
+from streams.agents.recent_decisions import RecentDecisions
 from streams.agents.rules_replica import RulesReplica
 from streams.agents.screen import register_screen_agent
 from streams.agents.velocity_stage import register_velocity_stages
@@ -56,7 +57,9 @@ def build_worker_app(settings: Settings) -> faust.App:
     links_replica = LinksReplica(settings, links)
     processor = PaymentProcessor.from_settings(index, settings, links)
     rules_replica = RulesReplica(settings, processor)
-    replicas: list[CompactedTopicReplica[Any]] = [replica, links_replica, rules_replica]
+    recent = RecentDecisions(settings, processor, settings.redelivery_window_s)
+    recent.follow(members)
+    replicas: list[Follower] = [replica, links_replica, rules_replica, recent]
     agent = register_screen_agent(app, payments, processor, replicas)
     register_velocity_stages(app, settings, processor, replicas)
     instrument_worker(app, agent, replica)
@@ -76,6 +79,7 @@ def build_worker_app(settings: Settings) -> faust.App:
             if not new:
                 return
             await loop.run_in_executor(None, admin.ensure_member_topics, client, settings, new)
+            recent.follow(new)
             add_payment_topics(app, payments, [topics.payments_topic(m) for m in new])
             metrics.serve_members(m for t in payments.topics if (m := topics.member_of(t)))
             log.info("serving new members: %s", ", ".join(new))
@@ -97,4 +101,8 @@ def run_worker(settings: Settings, loglevel: str = "info") -> None:
     """Run a worker in the foreground until SIGTERM/SIGINT."""
     app = build_worker_app(settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
+    # Faust's terminal spinner sets the root logger to DEBUG for as long as the worker
+    # runs, so every debug call of aiokafka (several per record produced) builds a log
+    # record that no handler prints. A worker is not a terminal: no spinner.
+    worker.spinner = None
     worker.execute_from_commandline()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, TopicPartition
 
@@ -22,6 +22,14 @@ from streams.settings import Settings
 log = logging.getLogger(__name__)
 
 U = TypeVar("U")
+
+
+class Follower(Protocol):
+    """State a worker follows on a thread of its own; agents wait for `ready`."""
+
+    ready: asyncio.Event
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None: ...
 
 
 class CompactedTopicReplica(Generic[U]):

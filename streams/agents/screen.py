@@ -15,7 +15,7 @@ from typing import Any
 import faust
 
 from streams import metrics, topics
-from streams.agents.compacted_replica import CompactedTopicReplica
+from streams.agents.compacted_replica import Follower
 from streams.processor import PaymentProcessor, Source
 
 
@@ -23,7 +23,7 @@ def register_screen_agent(
     app: faust.App,
     payments: Any,
     processor: PaymentProcessor,
-    replicas: Sequence[CompactedTopicReplica[Any]],
+    replicas: Sequence[Follower],
 ) -> Any:
     """Register the `screen` agent on the payments topic; returns the agent."""
 

@@ -15,7 +15,7 @@ from typing import Any
 import faust
 
 from streams import metrics, topics
-from streams.agents.compacted_replica import CompactedTopicReplica
+from streams.agents.compacted_replica import Follower
 from streams.processor import PaymentProcessor, Source
 from streams.settings import Settings
 
@@ -50,7 +50,7 @@ def register_velocity_stages(
     app: faust.App,
     settings: Settings,
     processor: PaymentProcessor,
-    replicas: Sequence[CompactedTopicReplica[Any]],
+    replicas: Sequence[Follower],
 ) -> list[Any]:
     """Register one agent and one table per stage in topics.VELOCITY_STAGES; returns the
     agents."""
@@ -65,7 +65,7 @@ def _register_stage(
     settings: Settings,
     stage: str,
     processor: PaymentProcessor,
-    replicas: Sequence[CompactedTopicReplica[Any]],
+    replicas: Sequence[Follower],
 ) -> Any:
     source = app.topic(
         topics.velocity_stage_topic(settings.app_id, stage),

@@ -183,9 +183,13 @@ def test_interleaved_members_variants_and_malformed_input(
             assert r["key"] == decision["txn_id"].encode()
             assert decision["watchlist_version"]
             if want == "block":
-                reason = decision["reasons"][0]
-                assert reason["code"] == "WATCHLIST_MATCH"
-                assert reason["entry_id"].startswith(tag) and reason["source"] == "ncmec"
+                # Other tests on a shared broker list some of the same identifiers.
+                assert any(
+                    reason["code"] == "WATCHLIST_MATCH"
+                    and reason["entry_id"].startswith(tag)
+                    and reason["source"] == "ncmec"
+                    for reason in decision["reasons"]
+                ), decision
             if decision["txn_id"] == f"{b}-4":
                 assert decision["reasons"][0]["code"] == "WATCHLIST_NAME_MATCH"
 

@@ -207,10 +207,11 @@ def test_decision_and_alert_examples_are_shaped_like_the_processor_output() -> N
     member = payment["member_id"]
     source = Source(topics.payments_topic(member), 0, 0, None)
     records = processor.process(orjson.dumps(payment), source, member)
-    assert [r.topic for r in records] == [topics.decisions_topic(member), topics.ALERTS]
-    assert records[0].key == decision["txn_id"].encode()
-    assert records[1].key == alert["payee_key"].encode()
-    produced_decision, produced_alert = (orjson.loads(r.value) for r in records)
+    # The alert first: once the decision is in the log, its alert was handed over.
+    assert [r.topic for r in records] == [topics.ALERTS, topics.decisions_topic(member)]
+    assert records[1].key == decision["txn_id"].encode()
+    assert records[0].key == alert["payee_key"].encode()
+    produced_alert, produced_decision = (orjson.loads(r.value) for r in records)
     assert_same_shape(produced_decision, decision, "decision.json")
     assert_same_shape(produced_alert, alert, "alert.json")
     for produced, documented in ((produced_decision, decision), (produced_alert, alert)):

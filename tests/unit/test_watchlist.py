@@ -368,6 +368,17 @@ def test_upsert_replacing_name_forgets_old_name() -> None:
     ]
 
 
+def test_remembered_name_searches_follow_list_changes() -> None:
+    index = index_of(A)
+    name = canonical.name("ACME LIMITED") or ""
+    assert index.search_names(name, THRESHOLD) == []
+    index.upsert(*loaded(B))
+    assert [h.entry_id for h in index.search_names(name, THRESHOLD)] == ["wl-b"]
+    assert [h.entry_id for h in index.search_names(name, THRESHOLD)] == ["wl-b"]
+    index.delete("wl-b")
+    assert index.search_names(name, THRESHOLD) == []
+
+
 def test_version_changes_on_every_change() -> None:
     index = WatchlistIndex()
     seen = [index.version]

@@ -1,0 +1,204 @@
+"""Bad input and card data against a real broker: every poison pill lands in
+`dlq.payments` with its reason and source offset and payments in = decisions + dead
+letters; a card number sent inside payments, in any spacing, appears in no topic the
+pipeline writes (decisions, alerts, dead letters, internal stage topics, changelogs)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+
+from streams import admin, topics
+from streams.payment import MAX_PAYMENT_BYTES
+from streams.rules_topic import publish_rules
+from streams.settings import Settings
+from streams.velocity_rule import parse_rule
+from streams.watchlist_entry import encode_entry
+from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+
+pytestmark = pytest.mark.integration
+
+PANS = {
+    "4111111111111111": ["4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111"],
+    "5555555555554444": ["5555.5555.5555.4444", "5555 5555-5555.4444"],
+    "378282246310005": ["3782 822463 10005", "378282246310005"],
+    "4222222222222": ["4222222222222"],
+    "6011000990139424": ["6011 0009 9013 9424"],
+}
+
+
+def payment(txn: str, member: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "txn_id": txn,
+        "member_id": member,
+        "ts": "2026-11-23T10:00:00Z",
+        "amount": "9.99",
+        "currency": "EUR",
+        "payer": {"id": "buyer-1"},
+        "payee": {"merchant_id": "MID-CLEAN"},
+        **fields,
+    }
+
+
+def poison(member: str) -> dict[str, bytes]:
+    return {
+        "INVALID_JSON": b'{"txn_id": "p1", "member_id": ',
+        "wrong types": orjson.dumps(payment("p2", member, amount={"value": 1}, payee="M-1")),
+        "missing fields": orjson.dumps(
+            {k: v for k, v in payment("p3", member).items() if k != "currency"}
+        ),
+        "OVERSIZED": orjson.dumps(payment("p4", member, note="x" * MAX_PAYMENT_BYTES)),
+        "MEMBER_MISMATCH": orjson.dumps(payment("p5", "some-other-member")),
+        "INVALID_UTF8": b'{"txn_id": "p6\xff\xfe", "member_id": "' + member.encode() + b'"}',
+        "NOT_AN_OBJECT": b'["a", "list"]',
+    }
+
+
+def test_poison_pills_are_dead_lettered_with_offsets_and_nothing_is_lost(
+    own_broker: str, tmp_path: Path
+) -> None:
+    settings = Settings(bootstrap_servers=own_broker)
+    member = unique("poison")
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, [member])
+    bad = poison(member)
+    records: list[bytes] = []
+    for i, value in enumerate(bad.values()):
+        records += [value, orjson.dumps(payment(f"good-{i}", member))]
+    offsets = produce(settings, topics.payments_topic(member), [(b"k", v) for v in records])
+    worker = WorkerProcess(own_broker, tmp_path, [member]).start()
+    collector = Collector(settings, [topics.decisions_topic(member), topics.DLQ_PAYMENTS])
+    try:
+        assert collector.until(lambda rs: len(rs) >= len(records), 120), worker.log()
+        collector.poll(1.0)
+    finally:
+        worker.stop()
+        collector.close()
+    decisions = [r for r in collector.records if r["topic"] == topics.decisions_topic(member)]
+    dead = [
+        orjson.loads(r["value"]) for r in collector.records if r["topic"] == topics.DLQ_PAYMENTS
+    ]  # type: ignore[arg-type]
+    assert len(decisions) + len(dead) == len(records)
+    assert {orjson.loads(r["value"])["txn_id"] for r in decisions} == {  # type: ignore[arg-type]
+        f"good-{i}" for i in range(len(bad))
+    }
+    by_offset = {d["source_offset"]: d for d in dead}
+    for (label, value), offset in zip(bad.items(), offsets[::2], strict=True):
+        letter = by_offset[offset]
+        assert letter["source_topic"] == topics.payments_topic(member)
+        assert base64.b64decode(letter["original_base64"]) == value, label
+        assert letter["error_code"] and letter["error"], label
+        if label.isupper():
+            assert letter["error_code"] == label
+
+
+def digits_only(data: bytes) -> str:
+    return re.sub(rb"[ .\-]", b"", data).decode("latin-1")
+
+
+def every_record(bootstrap: str) -> list[tuple[str, bytes]]:
+    """Every key, value and header of every topic on the broker, with base64 payloads of
+    dead letters decoded."""
+    consumer = Consumer(
+        {"bootstrap.servers": bootstrap, "group.id": unique("scan"), "enable.auto.commit": False}
+    )
+    metadata = consumer.list_topics(timeout=10)
+    consumer.assign(
+        [
+            TopicPartition(name, p, OFFSET_BEGINNING)
+            for name, t in metadata.topics.items()
+            for p in t.partitions
+        ]
+    )
+    found: list[tuple[str, bytes]] = []
+    idle = 0
+    while idle < 3:
+        batch = consumer.consume(num_messages=5000, timeout=1.0)
+        idle = 0 if batch else idle + 1
+        for m in batch:
+            if m.error() is not None:
+                continue
+            parts = [m.key() or b"", m.value() or b""]
+            parts += [v or b"" for _, v in m.headers() or []]
+            if m.topic() == topics.DLQ_PAYMENTS and m.value():
+                parts.append(base64.b64decode(orjson.loads(m.value())["original_base64"]))
+            found += [(m.topic() or "", p) for p in parts if isinstance(p, bytes)]
+    consumer.close()
+    return found
+
+
+def test_card_numbers_in_payments_appear_in_no_topic_the_pipeline_writes(
+    own_broker: str, tmp_path: Path
+) -> None:
+    settings = Settings(bootstrap_servers=own_broker)
+    member = unique("cards")
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, [member])
+    listed = {
+        "entry_id": "listed-shop",
+        "identifiers": [{"type": "merchant_id", "value": "MID-LISTED"}],
+        "action": "block",
+        "status": "confirmed",
+        "source": "ncmec",
+    }
+    produce(settings, topics.WATCHLIST, [(b"listed-shop", encode_entry(listed))])
+    every_payment_fires = {
+        "rule_id": f"{member}-all",
+        "key": "payee",
+        "window": "1h",
+        "measure": "count",
+        "threshold": 1,
+        "action": "hold",
+        "members": [member],
+    }
+    publish_rules(settings, [parse_rule(every_payment_fires)])
+    values: list[bytes] = []
+    spellings = [s for variants in PANS.values() for s in variants]
+    for i, pan in enumerate(spellings):
+        payee = {"merchant_id": "MID-LISTED", "name": f"Shop {pan} Ltd", "account": pan}
+        values.append(
+            orjson.dumps(
+                payment(f"c{i}", member, payee=payee, payer={"id": pan}, note=f"card {pan}")
+            )
+        )
+        values.append(orjson.dumps(payment(f"whole-{i}", member, payee={"merchant_id": pan})))
+        values.append(b'{"txn_id": "bad-' + str(i).encode() + b'", "card": "' + pan.encode() + b'"')
+    worker = WorkerProcess(own_broker, tmp_path, [member]).start()
+    produce(
+        settings,
+        topics.payments_topic(member),
+        [
+            (pan.encode(), v)
+            for v, pan in zip(values, [s for s in spellings for _ in range(3)], strict=True)
+        ],
+    )
+    collector = Collector(settings, [topics.decisions_topic(member), topics.DLQ_PAYMENTS])
+    try:
+        assert collector.until(lambda rs: len(rs) >= len(values), 120), worker.log()
+        collector.poll(2.0)  # alerts and changelogs are written before decisions
+    finally:
+        worker.stop()
+        collector.close()
+    written = [
+        (topic, data)
+        for topic, data in every_record(own_broker)
+        if not topic.startswith(topics.PAYMENTS_PREFIX)
+        and topic not in (topics.WATCHLIST, topics.RULES)
+    ]
+    assert {t for t, _ in written} >= {
+        topics.decisions_topic(member),
+        topics.ALERTS,
+        topics.DLQ_PAYMENTS,
+        topics.velocity_stage_topic(worker.env["SCREENING_APP_ID"], "payee"),
+        f"{worker.env['SCREENING_APP_ID']}-velocity.payee-changelog",
+    }
+    leaks = [(t, pan) for t, data in written for pan in PANS if pan in digits_only(data)]
+    assert not leaks, leaks[:5]
