@@ -41,6 +41,13 @@ def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]
         "member_id": payment.member_id,
         "decision": decision["decision"],
         "reasons": decision["reasons"],
+        **_payment_evidence(decision, payment),
+    }
+
+
+def _payment_evidence(decision: dict[str, Any], payment: Payment) -> dict[str, Any]:
+    """What an alert about one payment shows of it: the payee, the money and the times."""
+    return {
         "payee_key": payment.payee.key,
         "payee": dict(payment.payee.identifiers),
         "amount": format(payment.amount, "f"),
@@ -76,14 +83,7 @@ def velocity_alert_document(
         "txn_id": payment.txn_id,
         "member_id": payment.member_id,
         "decision": decision["decision"],
-        "payee_key": payment.payee.key,
-        "payee": dict(payment.payee.identifiers),
-        "amount": format(payment.amount, "f"),
-        "currency": payment.currency,
-        "method": payment.method,
-        "ts": decision["ts"],
-        "raised_at": decision["decided_at"],
-        "watchlist_version": decision["watchlist_version"],
+        **_payment_evidence(decision, payment),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -54,8 +54,10 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         changelogs = {tp: end for tp, end in reported.items() if tp.topic.endswith("-changelog")}
         if not changelogs:
             return reported
-        probe = self._create_client_consumer(self.transport)  # type: ignore[arg-type]
-        return {**reported, **await true_end_offsets(probe, changelogs)}
+        return {**reported, **await true_end_offsets(self._new_probe, changelogs)}
+
+    def _new_probe(self) -> Any:
+        return self._create_client_consumer(self.transport)  # type: ignore[arg-type]
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
@@ -65,7 +67,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 async def true_end_offsets(
-    probe: Any, reported: Mapping[Any, int], budget_s: float = 15.0
+    new_probe: Callable[[], Any], reported: Mapping[Any, int], budget_s: float = 15.0
 ) -> dict[Any, int]:
     """The offset after each partition's last record, from reported end offsets.
 
@@ -73,12 +75,13 @@ async def true_end_offsets(
     batch plus one (the embedded broker does): Faust's recovery then stops reading a
     changelog before the later records of its last batch, and table state written just
     before a crash is lost. Reading on from there finds the real end; against Apache
-    Kafka it finds nothing more. `probe` is an unstarted aiokafka consumer without a
-    group."""
+    Kafka it finds nothing more. `new_probe` makes an aiokafka consumer without a group,
+    only when there is something to read."""
     ends = dict(reported)
     candidates = {tp: end for tp, end in reported.items() if end is not None and end > 0}
     if not candidates:
         return ends
+    probe = new_probe()
     await probe.start()
     try:
         probe.assign(list(candidates))

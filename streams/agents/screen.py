@@ -9,14 +9,14 @@ commits, so an offset is committed only after its decision was produced.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from time import perf_counter
 from typing import Any
 
 import faust
 
-from streams import metrics, topics
+from streams import topics
 from streams.agents.compacted_replica import Follower
-from streams.processor import PaymentProcessor, Source
+from streams.agents.event_loop import produce_each, source_of
+from streams.processor import OutRecord, PaymentProcessor
 
 
 def register_screen_agent(
@@ -29,22 +29,11 @@ def register_screen_agent(
 
     @app.agent(payments, name="screen")
     async def screen(stream: Any) -> None:
-        # Screening before the watchlist is loaded would allow listed sellers.
-        for replica in replicas:
-            await replica.ready.wait()
-        producer = app.producer
-        processing_time = metrics.PROCESSING_TIME
-        async for event in stream.events():
-            started = perf_counter()
-            message = event.message
-            source = Source(message.topic, message.partition, message.offset, message.key)
+        def handle(message: Any) -> list[OutRecord]:
             member = topics.member_of(message.topic)
             assert member is not None  # the agent reads payments.<member> topics only
-            records = processor.route(message.value or b"", source, member)
-            for record in records:
-                await producer.send(
-                    record.topic, record.key, record.value, None, None, record.headers
-                )
-            processing_time.observe(perf_counter() - started)
+            return processor.route(message.value or b"", source_of(message), member)
+
+        await produce_each(app, stream, replicas, handle)
 
     return screen

@@ -9,14 +9,14 @@ handed to the producer and flushes the producer before it commits."""
 from __future__ import annotations
 
 from collections.abc import Iterator, MutableMapping, Sequence
-from time import perf_counter
 from typing import Any
 
 import faust
 
-from streams import metrics, topics
+from streams import topics
 from streams.agents.compacted_replica import Follower
-from streams.processor import PaymentProcessor, Source
+from streams.agents.event_loop import produce_each, source_of
+from streams.processor import OutRecord, PaymentProcessor
 from streams.settings import Settings
 
 
@@ -87,19 +87,9 @@ def _register_stage(
 
     @app.agent(source, name=f"velocity-{stage}")
     async def velocity_stage(stream: Any) -> None:
-        for replica in replicas:
-            await replica.ready.wait()
-        producer = app.producer
-        processing_time = metrics.PROCESSING_TIME
-        async for event in stream.events():
-            started = perf_counter()
-            message = event.message
-            source = Source(message.topic, message.partition, message.offset, message.key)
-            records = processor.run_stage(stage, message.value or b"", state, source)
-            for record in records:
-                await producer.send(
-                    record.topic, record.key, record.value, None, None, record.headers
-                )
-            processing_time.observe(perf_counter() - started)
+        def handle(message: Any) -> list[OutRecord]:
+            return processor.run_stage(stage, message.value or b"", state, source_of(message))
+
+        await produce_each(app, stream, replicas, handle)
 
     return velocity_stage

@@ -16,6 +16,7 @@ from streams.rules_file import RulesFileError, load_rules, parse_rules_text
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PACK = ROOT / "deploy" / "rules" / "default.yaml"
+OPTIONAL_PACK = ROOT / "deploy" / "rules" / "optional.yaml"
 SCHEMA = json.loads((ROOT / "schemas" / "velocity-rule.schema.json").read_text())
 
 YAML_RULES = """\
@@ -211,7 +212,7 @@ def test_a_binary_file_is_an_error(tmp_path: Path) -> None:
 
 
 def test_the_default_pack_loads_and_explains_every_rule() -> None:
-    rules = load_rules(DEFAULT_PACK)
+    rules = load_rules(DEFAULT_PACK) + load_rules(OPTIONAL_PACK)
     assert len(rules) >= 8
     for rule in rules:
         assert rule.enabled, rule.rule_id
@@ -238,10 +239,16 @@ def test_the_default_pack_covers_the_patterns_of_the_domain() -> None:
     price_points = [r for r in rules if r.measure == "count" and r.key == "payee" and r.amounts]
     assert price_points and Decimal("9.99") in price_points[0].amounts  # type: ignore[operator]
     assert any(r.key == "payee_member" and r.window_text == "15m" for r in rules)
-    assert any(r.key == "payer" and (r.mode == "shadow" or r.action == "alert") for r in rules)
-    assert any(r.key == "member" and r.mode == "shadow" for r in rules)
-    # No rule acts on a buyer: a payer-keyed rule never holds or blocks.
-    assert all(r.action == "alert" or r.mode == "shadow" for r in rules if r.key == "payer")
+    # One repartition stage on the payment path: every default rule keys on the seller.
+    assert {r.key for r in rules} <= {"payee", "payee_member"}
+
+
+def test_the_optional_pack_watches_buyers_and_members_without_acting() -> None:
+    rules = load_rules(OPTIONAL_PACK)
+    assert {r.key for r in rules} == {"payer", "member"}
+    # No rule acts on a buyer, and neither changes a decision.
+    assert all(r.mode == "shadow" for r in rules)
+    assert not {r.rule_id for r in rules} & {r.rule_id for r in load_rules(DEFAULT_PACK)}
 
 
 def test_the_default_pack_forms_a_rule_set_valid_against_the_schema() -> None:

@@ -46,7 +46,7 @@ class Probe:
 
 
 def run(probe: Probe, reported: dict[str, Any]) -> dict[str, int]:
-    return asyncio.run(true_end_offsets(probe, reported, budget_s=2.0))
+    return asyncio.run(true_end_offsets(lambda: probe, reported, budget_s=2.0))
 
 
 def test_end_reported_as_last_batch_base_plus_one_is_read_to_the_real_end() -> None:
