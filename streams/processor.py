@@ -189,7 +189,7 @@ class PaymentProcessor:
             return [self._dead_letter(mask_card_bytes(raw), exc.code, str(exc), source)]
         for kind in payment.payee.invalid:
             metrics.INVALID_IDENTIFIERS.labels(kind).inc()
-        cached = self._recalled(payment, masked)
+        cached = self._recalled(payment, _fingerprint(masked))
         return cached if cached is not None else (payment, masked)
 
     def decide(
@@ -197,7 +197,8 @@ class PaymentProcessor:
     ) -> list[OutRecord]:
         """The decision, its alerts and link records for an admitted payment whose
         velocity results are known; a redelivery gets what the first delivery got."""
-        cached = self._recalled(payment, raw)
+        fingerprint = _fingerprint(raw)
+        cached = self._recalled(payment, fingerprint)
         if cached is not None:
             return cached
         version = self.watchlist.version
@@ -209,7 +210,6 @@ class PaymentProcessor:
         verdict = screen(payment, context, extra=kept, fail_open=fail_open)
         now = self.clock()
         decision = decision_document(payment, verdict, now, version)
-        fingerprint = _fingerprint(raw)
         records: list[OutRecord] = []
         payee_key = (payment.payee.key or "").encode()
         if verdict.decision != "allow":
@@ -267,10 +267,10 @@ class PaymentProcessor:
             )
         ]
 
-    def _recalled(self, payment: Payment, raw: bytes) -> list[OutRecord] | None:
+    def _recalled(self, payment: Payment, fingerprint: bytes) -> list[OutRecord] | None:
         cache_key = (payment.member_id, payment.txn_id)
         cached = self._recent.get(cache_key)
-        if cached is None or cached[0] != _fingerprint(raw):
+        if cached is None or cached[0] != fingerprint:
             return None
         self._recent.move_to_end(cache_key)
         metrics.REDELIVERIES.inc()
