@@ -6,14 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from streams import topics
+from tests.unit.compose_file import compose_service, load_compose
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -23,17 +22,12 @@ EXAMPLE_MEMBERS = ("acme-bank", "northpay", "cardco")
 PARTITIONS = 6
 
 
-@cache
 def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
-    return loaded
+    return load_compose(COMPOSE)
 
 
 def service(name: str) -> dict[str, Any]:
-    services: dict[str, Any] = compose()["services"]
-    assert name in services, f"docker-compose.yml has no {name!r} service"
-    found: dict[str, Any] = services[name]
-    return found
+    return compose_service(COMPOSE, name)
 
 
 def environment(svc: dict[str, Any]) -> dict[str, str]:

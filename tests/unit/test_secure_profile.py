@@ -11,18 +11,17 @@ import shlex
 import shutil
 import stat
 import subprocess
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from streams.acl import DEFAULT_PUBLISHER, DEFAULT_WORKER, acl_set
 from streams.cli.main import cli
 from streams.settings import Settings
+from tests.unit.compose_file import compose_service, load_compose
 from tests.unit.test_acl import parse_script
 from tests.unit.test_deploy import ROOT, command_text, environment
 from tests.unit.test_ops_compose import SCHEMA
@@ -33,17 +32,12 @@ DEFAULT_MEMBERS = ("acme-bank", "northpay", "cardco")
 needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash not installed")
 
 
-@cache
 def compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
-    return loaded
+    return load_compose(COMPOSE)
 
 
 def service(name: str) -> dict[str, Any]:
-    services: dict[str, Any] = compose()["services"]
-    assert name in services, f"{COMPOSE.name} has no {name!r} service"
-    found: dict[str, Any] = services[name]
-    return found
+    return compose_service(COMPOSE, name)
 
 
 def interpolate(value: str) -> str:
