@@ -22,7 +22,15 @@ or transaction markers and counts the missing offsets as acked, so the next comm
 past them; but records of a partition that was paused or being reassigned when its batch
 arrived are dropped without being delivered, and then the gap is payments never decided
 (seen here as ~0.4 % of a stream lost across two SIGKILL restarts). This drain seeks back
-and fetches the gap again; a gap still there after the refetch is a real one."""
+and fetches the gap again; a gap still there after the refetch is a real one.
+
+And one Faust race closed: when a rebalance ends, Faust resumes the stream partitions,
+seeks them to their committed offsets, and only then resumes flow control, which empties
+every agent's queue. Records fetched and delivered while that seek ran (partitions whose
+seek had already completed) were emptied from the queues but not fetched again: never
+decided, never acked, the partition's commits stuck behind them. It stalled about one
+rebalance in three on the embedded broker. The drain learns of every emptying and seeks
+back to the committed offsets, as Faust does for records fetched while the flow stopped."""
 
 from __future__ import annotations
 
@@ -48,10 +56,47 @@ def _low_water(queue: Any) -> int:
     return int(getattr(queue, "pressure_drop_size", queue.maxsize // 2))
 
 
+class QueuesEmptied:
+    """Registered with Faust's flow control as if it were an agent queue: flow control
+    calls `clear()` on every queue it manages when it resumes, which is how the drain
+    learns that records it delivered were thrown away."""
+
+    def __init__(self) -> None:
+        self.happened = False
+
+    def clear(self) -> None:
+        self.happened = True
+
+
 class BatchDrainMixin:
     """`_drain_messages` for a Faust `Consumer`: one `getmany` batch at a time, each
     message delivered inline when delivery cannot block, through `wait_first`
     otherwise."""
+
+    async def _rewind(self) -> None:
+        """Seek every assigned partition back to its committed offset, as Faust's
+        `perform_seek` does, and the stream partitions that have none to their beginning
+        (the app's offset reset is `earliest`): Faust leaves those where they are, past
+        any record fetched and thrown away before a first commit."""
+        consumer: Any = self
+        acks_enabled_for = consumer.app.topics.acks_enabled_for
+        committed = await consumer.seek_to_committed()
+        consumer._read_offset.update(
+            {
+                tp: offset if offset is not None and offset >= 0 else None
+                for tp, offset in committed.items()
+            }
+        )
+        consumer._committed_offset.update(
+            {tp: offset or None for tp, offset in committed.items() if offset is not None}
+        )
+        fresh = [
+            tp for tp, offset in committed.items() if not offset and acks_enabled_for(tp.topic)
+        ]
+        if fresh:
+            # Faust's consumer has no seek_to_beginning; its consumer thread has.
+            await consumer._thread.seek_to_beginning(*fresh)
+            consumer.log.info("read again from the beginning: %s", sorted(map(str, fresh)))
 
     async def _drain_messages(self, fetcher: Any) -> None:
         consumer: Any = self
@@ -90,6 +135,9 @@ class BatchDrainMixin:
 
         since_yield = 0
         reseeked: dict[Any, int] = {}
+        # Held here for the drain's lifetime: flow control keeps only a weak reference.
+        emptied = QueuesEmptied()
+        flow_control.manage_queue(emptied)
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(CONSUMER_FETCHING)
@@ -100,11 +148,13 @@ class BatchDrainMixin:
                 if records is None or consumer.should_stop:
                     unset_flag(CONSUMER_FETCHING)
                     continue
-                if not consumer.flow_active:
+                if emptied.happened or not consumer.flow_active:
                     # As Faust's getmany: records fetched while the flow stopped are
-                    # dropped and the consumer seeks back to its committed offsets.
+                    # dropped and the consumer seeks back to its committed offsets. So
+                    # are records delivered before flow control emptied the queues.
+                    emptied.happened = False
                     try:
-                        await consumer.perform_seek()
+                        await self._rewind()
                     except Exception as exc:
                         consumer.log.warning("exception performing seek: %r", exc)
                     unset_flag(CONSUMER_FETCHING)
@@ -112,7 +162,7 @@ class BatchDrainMixin:
                 seen_tps: dict[Any, list[Any]] = {}
                 refetching: set[Any] = set()
                 for tp, record in consumer.scheduler.iterate(records):
-                    if not consumer.flow_active:
+                    if emptied.happened or not consumer.flow_active:
                         break
                     if app.consumer_generation_id != generation_id:
                         break

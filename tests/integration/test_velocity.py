@@ -1,8 +1,10 @@
 """Velocity rules in a running worker against a real broker: a rule applied with
-`screening rules apply` changes decisions within two seconds and disabling it stops it."""
+`screening rules apply` changes decisions within two seconds and disabling it stops it;
+window state survives SIGKILL of the worker."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -149,3 +151,48 @@ def test_applied_rule_changes_decisions_within_two_seconds_and_disabling_stops_i
     assert late and all(seen[t]["decision"] == "allow" for t in late)
     assert all(not velocity_reasons(seen[t]) for t in late)
     collector.close()
+
+
+def test_window_state_survives_sigkill_of_the_worker(
+    own_broker: str, member: str, tmp_path: Path
+) -> None:
+    # A broker of its own: on the embedded broker, a group restarted after other tests'
+    # groups came and went was seen not to fetch again (Apache Kafka has no such state).
+    bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
+    k = 5
+    rule_id = unique("crash")
+    apply_rules(bootstrap_servers, tmp_path / "rules.yaml", [count_rule(rule_id, member, k)])
+    worker = start_worker_with_entries(bootstrap_servers, [member], [], tmp_path)
+    collector = Collector(settings, [topics.decisions_topic(member)])
+    payments = topics.payments_topic(member)
+    try:
+        first = [
+            (None, payment(f"c-{i}", member, "M-crash", f"2026-11-23T11:0{i}:00Z", f"p{i}"))
+            for i in range(k - 1)
+        ]
+        produce(settings, payments, first)
+        assert collector.until(
+            lambda _: {f"c-{i}" for i in range(k - 1)} <= set(decisions(collector, member)), 90
+        ), worker.log()
+        assert all(d["decision"] == "allow" for d in decisions(collector, member).values())
+
+        assert worker.process is not None
+        worker.process.send_signal(signal.SIGKILL)
+        worker.process.wait(timeout=10)
+        worker.start()
+
+        produce(
+            settings,
+            payments,
+            [(None, payment("c-last", member, "M-crash", "2026-11-23T11:30:00Z", "p9"))],
+        )
+        assert collector.until(lambda _: "c-last" in decisions(collector, member), 120), (
+            worker.log()
+        )
+        last = decisions(collector, member)["c-last"]
+        assert last["decision"] == "hold", last
+        (reason,) = velocity_reasons(last)
+        assert reason["rule_id"] == rule_id and reason["observed"] == str(k)
+    finally:
+        worker.stop()
+        collector.close()
