@@ -94,8 +94,12 @@ class BatchDrainMixin:
             tp for tp, offset in committed.items() if not offset and acks_enabled_for(tp.topic)
         ]
         if fresh:
-            # Faust's consumer has no seek_to_beginning; its consumer thread has.
-            await consumer._thread.seek_to_beginning(*fresh)
+            # A seek to an offset, not aiokafka's seek_to_beginning: that leaves the
+            # position unset until the broker answers, and Faust's livelock detector
+            # asserts on an unset position (it crashed a worker).
+            earliest = await consumer.earliest_offsets(*fresh)
+            for tp in fresh:
+                await consumer.seek(tp, earliest.get(tp) or 0)
             consumer.log.info("read again from the beginning: %s", sorted(map(str, fresh)))
 
     async def _drain_messages(self, fetcher: Any) -> None:

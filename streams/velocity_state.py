@@ -15,9 +15,13 @@ is reported clipped, `min(measure, C)`; since C >= threshold, clipping never cha
 whether the rule fires, and below C the value is exact. State is thinned only in ways that
 keep every such clipped observation exact:
 
-* Age: with `newest` the latest event time seen and a grace of one window for late
-  events, only payments at t >= newest - grace are promised exact observations; their
-  windows start at or after newest - grace - window, so older events are dropped.
+* Age: with `newest` the latest event time seen and a grace for late events of one
+  window or LATE_GRACE (an hour of event time), whichever is longer, only payments at
+  t >= newest - grace are promised exact observations; their windows start at or after
+  newest - grace - window, so older events are dropped. The hour is for redeliveries: a
+  worker that crashed may have written a key's state well past payments whose decisions
+  it never produced, and those come back when it restarts; on a live stream an hour of
+  event time is far more than any restart takes.
 * Dominance: let h = window // 2. Every window [t - w, t] that contains an event e (that
   is, e.ts <= t <= e.ts + w) contains all of [e.ts - h, e.ts] (when t <= e.ts + w - h) or
   all of [e.ts, e.ts + h] (otherwise). So if in *both* half-windows the other kept events
@@ -37,7 +41,7 @@ keep every such clipped observation exact:
   so high (a large sum of tiny amounts) that the dominance bound is not reached; beyond
   it, observations of out-of-order payments may be lower bounds.
 
-Payments later than the grace (older than newest - window in event time) are observed
+Payments later than the grace (older than newest - grace in event time) are observed
 against what is left: their value may be a lower bound. After a rule's threshold, window
 or measure changes, its observations may be lower bounds for one window plus grace.
 """
@@ -65,6 +69,7 @@ string for sum_amount, a payer ref for distinct_payers, the member id for
 distinct_members and "" for count."""
 
 CAP_FACTOR = 4
+LATE_GRACE_MS = 3_600_000
 MAX_EVENTS = 4096
 THIN_EVERY = 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -119,13 +124,18 @@ def observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[list
             insort(ordered, event)
         observed = _measure(ordered, event[0], rule)
         # Events no promised observation can see: older than newest - grace - window.
-        horizon = ordered[-1][0] - 2 * rule.window_ms if ordered else 0
+        horizon = ordered[-1][0] - grace_ms(rule) - rule.window_ms if ordered else 0
         ordered = ordered[bisect_left(ordered, horizon, key=_time) :]
         # Thinning on about one insert in THIN_EVERY (chosen by the txn ref, so a replay
         # thins alike) keeps its linear cost off most payments.
         if len(ordered) > MAX_EVENTS or zlib.crc32(ref.encode()) % THIN_EVERY == 0:
             ordered = _thin(ordered, rule)
         return ordered, observed
+
+
+def grace_ms(rule: VelocityRule) -> int:
+    """How late in event time a payment may come and still observe exactly."""
+    return max(rule.window_ms, LATE_GRACE_MS)
 
 
 def _counts(event: Event, measure: str) -> bool:

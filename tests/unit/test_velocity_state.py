@@ -17,10 +17,12 @@ from hypothesis import strategies as st
 from streams import velocity_state
 from streams.velocity_rule import VelocityRule, parse_rule
 from streams.velocity_state import (
+    LATE_GRACE_MS,
     Event,
     decode_state,
     encode_state,
     event_time_ms,
+    grace_ms,
     observation_cap,
     observe,
     payer_ref,
@@ -130,6 +132,27 @@ def test_redelivery_after_later_payments_observes_as_of_its_own_time() -> None:
     assert observed == first[1] == 2
 
 
+def test_redelivery_after_a_crash_far_past_the_window_observes_exactly() -> None:
+    # A worker wrote a seller's state through payment 40 (one a minute), then died before
+    # producing the decisions of payments 10 to 40; restarted, it sees them again.
+    r = rule(window="10m", threshold=2)
+    minute = 60_000
+    state, first = feed(r, [(i * minute, f"t{i}", "") for i in range(41)])
+    for i in range(10, 41):
+        state, observed = observe(state, (i * minute, f"t{i}", ""), r)
+        assert observed == first[i], i
+
+
+def test_a_payment_later_than_the_grace_observes_what_is_left() -> None:
+    r = rule(window="10s", threshold=2)
+    assert grace_ms(r) == LATE_GRACE_MS  # an hour, far longer than the window
+    late = LATE_GRACE_MS + 20_000
+    state, _ = feed(r, [(0, "a", ""), (1_000, "b", ""), (late, "c", "")])
+    assert [e[1] for e in state] == ["c"]  # a and b are older than newest - grace - window
+    _, observed = observe(state, (2_000, "d", ""), r)
+    assert observed == 1  # a lower bound: the full history holds 3 in [-8s, 2s]
+
+
 # --- bounded state -----------------------------------------------------------------------
 
 
@@ -145,10 +168,15 @@ def test_fractional_count_threshold_caps_at_four_times_its_ceiling() -> None:
     assert observation_cap(rule(threshold="2.5")) == 12
 
 
-def test_events_older_than_two_windows_behind_the_newest_are_dropped() -> None:
-    r = rule(window="10s", threshold=100)
-    state, _ = feed(r, [(0, "old", ""), (5_000, "mid", ""), (25_000, "new", "")])
-    assert [e[1] for e in state] == ["mid", "new"]  # 0 < 25s - 2 x 10s <= 5s
+def test_events_older_than_grace_and_window_behind_the_newest_are_dropped() -> None:
+    r = rule(window="10s", threshold=100)  # grace: an hour
+    newest = LATE_GRACE_MS + 25_000
+    state, _ = feed(r, [(0, "old", ""), (15_000, "mid", ""), (newest, "new", "")])
+    assert [e[1] for e in state] == ["mid", "new"]  # 0 < newest - 1h - 10s = 15s
+    long = rule(window="2h", threshold=100)  # grace: the window itself
+    hour = 3_600_000
+    state, _ = feed(long, [(0, "old", ""), (hour, "mid", ""), (5 * hour, "new", "")])
+    assert [e[1] for e in state] == ["mid", "new"]  # 0 < 5h - 2h - 2h = 1h
 
 
 @pytest.mark.usefixtures("thin_always")
@@ -328,7 +356,7 @@ def check_against_naive(r: VelocityRule, events: list[Event]) -> None:
         expected = naive.observe(event)
         at = naive.history[event[1]][0] if event[1] in naive.history else event[0]
         newest = naive.newest()
-        promised = newest is None or at >= newest - r.window_ms
+        promised = newest is None or at >= newest - grace_ms(r)
         fired, should_fire = observed >= r.threshold, expected >= r.threshold
         if promised:
             assert observed == expected, (event, state)
