@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams import velocity_state
+from streams.payer_ref import payer_ref
 from streams.velocity_rule import VelocityRule, parse_rule
 from streams.velocity_state import (
     Event,
@@ -23,7 +24,6 @@ from streams.velocity_state import (
     event_time_ms,
     observation_cap,
     observe,
-    payer_ref,
     txn_ref,
 )
 
