@@ -46,10 +46,12 @@ def alert_document(decision: dict[str, Any], payment: Payment) -> dict[str, Any]
 
 
 def _payment_evidence(decision: dict[str, Any], payment: Payment) -> dict[str, Any]:
-    """What an alert about one payment shows of it: the payee, the money and the times."""
+    """What an alert about one payment shows of it: the payee, the money and the times,
+    and the payer only as its ref (see `streams.payer_ref`)."""
     return {
         "payee_key": payment.payee.key,
         "payee": dict(payment.payee.identifiers),
+        **({"payer_ref": payment.payer_ref} if payment.payer_ref is not None else {}),
         "amount": format(payment.amount, "f"),
         "currency": payment.currency,
         "method": payment.method,

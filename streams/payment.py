@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from streams.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, canonical_payee
+from streams.payer_ref import payer_ref
 from streams.schemas import SchemaError, validator
 
 MAX_PAYMENT_BYTES = 64 * 1024
@@ -43,6 +44,7 @@ class Payment:
     payer_id: str | None
     payee_raw: dict[str, str]
     payee: CanonicalPayee
+    payer_ref: str | None = None
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -68,8 +70,11 @@ def parse_amount(value: object) -> Decimal:
     return amount
 
 
-def decode_payment(raw: bytes, expected_member: str | None = None) -> Payment:
-    """Decode one message value; raise PaymentError with a code for every kind of bad input."""
+def decode_payment(
+    raw: bytes, expected_member: str | None = None, payer_key: bytes | None = None
+) -> Payment:
+    """Decode one message value, the payer as a ref under `payer_key` (see
+    `streams.payer_ref`); raise PaymentError with a code for every kind of bad input."""
     if len(raw) > MAX_PAYMENT_BYTES:
         raise PaymentError("OVERSIZED", f"payment of {len(raw)} bytes exceeds {MAX_PAYMENT_BYTES}")
     try:
@@ -88,7 +93,7 @@ def decode_payment(raw: bytes, expected_member: str | None = None) -> Payment:
             # Nesting orjson accepts (up to 1024 levels) can exceed the recursion limit
             # of the standard library's parser.
             raise PaymentError("INVALID_JSON", "payment nested too deeply") from None
-    return payment_from_document(document, expected_member)
+    return payment_from_document(document, expected_member, payer_key)
 
 
 def _may_have_lost_digits(number: float) -> bool:
@@ -98,7 +103,9 @@ def _may_have_lost_digits(number: float) -> bool:
     return len(digits) > 15
 
 
-def payment_from_document(document: dict[str, Any], expected_member: str | None) -> Payment:
+def payment_from_document(
+    document: dict[str, Any], expected_member: str | None, payer_key: bytes | None = None
+) -> Payment:
     """Validate a decoded JSON object against schemas/payment.schema.json and the
     semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
     payee_doc = document.get("payee")
@@ -133,6 +140,8 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
     payee = canonical_payee(document["payee"])
     payer = document.get("payer")
     payer_id = payer.get("id") if isinstance(payer, dict) else None
+    if not isinstance(payer_id, str) or not payer_id:
+        payer_id = None
     return Payment(
         txn_id=document["txn_id"],
         member_id=member,
@@ -140,7 +149,8 @@ def payment_from_document(document: dict[str, Any], expected_member: str | None)
         amount=amount,
         currency=document["currency"].upper(),
         method=document.get("method"),
-        payer_id=payer_id if isinstance(payer_id, str) else None,
+        payer_id=payer_id,
         payee_raw={k: v for k, v in document["payee"].items() if isinstance(v, str)},
         payee=payee,
+        payer_ref=None if payer_id is None else payer_ref(member, payer_id, payer_key),
     )

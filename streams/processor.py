@@ -93,6 +93,7 @@ class PaymentProcessor:
         links: LinkIndex | None = None,
         app_id: str = "screening",
         fail_open_members: frozenset[str] = frozenset(),
+        payer_key: bytes | None = None,
     ) -> None:
         self.watchlist = watchlist
         self.app_id = app_id
@@ -100,6 +101,7 @@ class PaymentProcessor:
         self.links = links
         self.name_threshold = name_threshold
         self.coalition_key = coalition_key
+        self.payer_key = payer_key
         self.clock = clock
         self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
         self._recent_max = recent_decisions
@@ -119,6 +121,7 @@ class PaymentProcessor:
             links=links if links is not None else LinkIndex(settings.link_ttl),
             app_id=settings.app_id,
             fail_open_members=settings.fail_open_members,
+            payer_key=settings.payer_key,
         )
 
     def process(self, raw: bytes, source: Source, member: str | None) -> list[OutRecord]:
@@ -155,7 +158,7 @@ class PaymentProcessor:
         its next stage or decide it. A stage that fails holds the payment."""
         try:
             handoff = StageHandoff.decode(value)
-            payment = decode_payment(handoff.payment, handoff.member)
+            payment = decode_payment(handoff.payment, handoff.member, self.payer_key)
         except (ValueError, PaymentError) as exc:
             # Only this worker writes stage topics: a record it cannot read is a bug or
             # a foreign producer, kept for inspection like any bad payment.
@@ -183,7 +186,7 @@ class PaymentProcessor:
         metrics.payment_consumed(member or "offline")
         masked = mask_payment(raw)
         try:
-            payment = decode_payment(masked, member)
+            payment = decode_payment(masked, member, self.payer_key)
         except PaymentError as exc:
             metrics.dead_letter(member or "offline", exc.code)
             return [self._dead_letter(mask_card_bytes(raw), exc.code, str(exc), source)]

@@ -36,6 +36,7 @@ class Settings:
     sasl_password: str | None = None
     ssl_cafile: str | None = None
     coalition_key: bytes | None = None
+    payer_key: bytes | None = None
     link_ttl: timedelta = timedelta(days=90)
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
@@ -73,6 +74,7 @@ class Settings:
             sasl_password=env.get("KAFKA_SASL_PASSWORD") or None,
             ssl_cafile=env.get("KAFKA_SSL_CAFILE") or None,
             coalition_key=_secret(env, "SCREENING_COALITION_KEY"),
+            payer_key=_secret(env, "SCREENING_PAYER_KEY"),
             link_ttl=timedelta(
                 days=_float(env, "SCREENING_LINK_TTL_DAYS", cls.link_ttl.days, 0.001, 3650.0)
             ),

@@ -89,12 +89,6 @@ def txn_ref(member_id: str, txn_id: str) -> str:
     return _digest(b"velocity-txn", member_id, txn_id)
 
 
-def payer_ref(member_id: str, payer_id: str) -> str:
-    """A short stable digest of a member's payer id (16 hex digits): what window state,
-    velocity keys and alerts hold instead of the payer id."""
-    return _digest(b"velocity-payer", member_id, payer_id)
-
-
 def _digest(person: bytes, member_id: str, value: str) -> str:
     data = f"{member_id}\x1f{value}".encode()
     return hashlib.blake2b(data, digest_size=8, person=person).hexdigest()

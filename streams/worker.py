@@ -99,6 +99,11 @@ def add_payment_topics(app: faust.App, payments: Any, names: list[str]) -> None:
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:
     """Run a worker in the foreground until SIGTERM/SIGINT."""
+    if settings.payer_key is None:
+        log.warning(
+            "SCREENING_PAYER_KEY is not set: payer refs in alerts and velocity state are "
+            "unkeyed digests, which a guessed payer id can be tested against"
+        )
     app = build_worker_app(settings)
     worker = faust.Worker(app, loglevel=loglevel, quiet=True)
     # Faust's terminal spinner sets the root logger to DEBUG for as long as the worker

@@ -22,7 +22,6 @@ from streams.velocity_state import (
     encode_state,
     event_time_ms,
     observe,
-    payer_ref,
     txn_ref,
 )
 
@@ -51,9 +50,7 @@ def velocity_key(kind: str, payment: Payment) -> str | None:
     if kind == "payee_member":
         return None if payee is None else f"{payee}|{payment.member_id}"
     if kind == "payer":
-        if not payment.payer_id:
-            return None
-        return f"{payment.member_id}|{payer_ref(payment.member_id, payment.payer_id)}"
+        return None if payment.payer_ref is None else f"{payment.member_id}|{payment.payer_ref}"
     if kind == "member":
         return payment.member_id
     raise ValueError(f"unknown velocity key kind {kind!r}")
@@ -65,7 +62,7 @@ def event_datum(measure: str, payment: Payment) -> str:
     if measure == "sum_amount":
         return decimal_text(payment.amount)
     if measure == "distinct_payers":
-        return payer_ref(payment.member_id, payment.payer_id) if payment.payer_id else ""
+        return payment.payer_ref or ""
     if measure == "distinct_members":
         return payment.member_id
     return ""

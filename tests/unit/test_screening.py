@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from streams.name_index import NameHit
+from streams.payer_ref import payer_ref
 from streams.payment import decode_payment
 from streams.policy import decide
 from streams.processor import OutRecord, PaymentProcessor, Source
@@ -629,14 +630,17 @@ def test_alert_exactly_for_hold_and_block(expected: str) -> None:
 
 
 @pytest.mark.parametrize("expected", ["hold", "block"])
-def test_alert_has_payee_evidence_and_no_payer_data(expected: str) -> None:
-    records = process(blocking_index(), SCENARIOS[expected])
+def test_alert_has_payee_evidence_and_the_payer_only_as_a_keyed_ref(expected: str) -> None:
+    key = b"deployment-payer-key-0123456789"
+    keyed = PaymentProcessor(blocking_index(), THRESHOLD, clock=lambda: CLOCK_AT, payer_key=key)
+    records = keyed.process(payment_bytes(SCENARIOS[expected]), SOURCE, "acme")
     [alert_record] = alerts_of(records)
     alert = orjson.loads(alert_record.value)
     validate("alert", alert)
     assert PAYER_ID.encode() not in alert_record.value
-    assert b"payer" not in alert_record.value
+    assert b'"payer":' not in alert_record.value
     assert PAYER_ID.encode() not in (alert_record.key or b"")
+    assert alert["payer_ref"] == payer_ref("acme", PAYER_ID, key) != payer_ref("acme", PAYER_ID)
     decision = decision_of(records)
     assert alert["decision"] == decision["decision"] == expected
     assert alert["reasons"] == decision["reasons"]

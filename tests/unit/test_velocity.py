@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
+from streams.payer_ref import payer_ref
 from streams.payment import Payment, decode_payment
 from streams.rule_set import RuleSet
 from streams.rules.velocity import (
@@ -22,7 +23,7 @@ from streams.rules.velocity import (
     velocity_key,
 )
 from streams.velocity_rule import VelocityRule, parse_rule
-from streams.velocity_state import decode_state, payer_ref
+from streams.velocity_state import decode_state
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 SELLER = "M-SELLER"

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streams import velocity_state
+from streams.payer_ref import payer_ref
 from streams.velocity_rule import VelocityRule, parse_rule
 from streams.velocity_state import (
     LATE_GRACE_MS,
@@ -25,7 +26,6 @@ from streams.velocity_state import (
     grace_ms,
     observation_cap,
     observe,
-    payer_ref,
     txn_ref,
 )
 
