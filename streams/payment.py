@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -44,7 +44,17 @@ class Payment:
     payer_id: str | None
     payee_raw: dict[str, str]
     payee: CanonicalPayee
-    payer_ref: str | None = None
+    payer_key: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def payer_ref(self) -> str | None:
+        """The payer as a ref under the deployment's payer key (`streams.payer_ref`),
+        computed when asked: only alerts and payer-keyed velocity rules need it."""
+        return (
+            None
+            if self.payer_id is None
+            else payer_ref(self.member_id, self.payer_id, self.payer_key)
+        )
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -152,5 +162,5 @@ def payment_from_document(
         payer_id=payer_id,
         payee_raw={k: v for k, v in document["payee"].items() if isinstance(v, str)},
         payee=payee,
-        payer_ref=None if payer_id is None else payer_ref(member, payer_id, payer_key),
+        payer_key=payer_key,
     )
