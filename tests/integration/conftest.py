@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -206,21 +206,28 @@ def produce(
     return offsets
 
 
+def prepare_members(
+    settings: Settings, members: list[str], entries: Sequence[Mapping[str, object]] = ()
+) -> None:
+    """Create the core topics and the members' topics, then list the entries."""
+    from streams import admin, topics
+    from streams.watchlist_entry import encode_entry
+
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, members)
+    if entries:
+        produce(
+            settings,
+            topics.WATCHLIST,
+            [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
+        )
+
+
 def start_worker_with_entries(
     bootstrap: str, members: list[str], entries: list[dict[str, object]], tmp: Path
 ) -> WorkerProcess:
     """Create the members' topics, list the entries, then start a worker: listed before
     it starts, because a worker screens only once its watchlist replica caught up."""
-    from streams import admin, topics
-    from streams.watchlist_entry import encode_entry
-
-    settings = Settings(bootstrap_servers=bootstrap)
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, members)
-    produce(
-        settings,
-        topics.WATCHLIST,
-        [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
-    )
+    prepare_members(Settings(bootstrap_servers=bootstrap), members, entries)
     return WorkerProcess(bootstrap, tmp, members).start()

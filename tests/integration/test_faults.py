@@ -17,13 +17,12 @@ from typing import Any
 import orjson
 import pytest
 
-from streams import admin, topics
+from streams import topics
 from streams.processor import PaymentProcessor, Source
 from streams.settings import Settings
-from streams.watchlist_entry import encode_entry
 from streams.watchlist_file import read_entries
 from streams.watchlist_index import WatchlistIndex
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 
@@ -81,14 +80,7 @@ def offline_decisions(
 
 
 def prepare(settings: Settings, member: str, tag: str) -> None:
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, [member])
-    produce(
-        settings,
-        topics.WATCHLIST,
-        [(e["entry_id"].encode(), encode_entry(e)) for e in entries(tag)],
-    )
+    prepare_members(settings, [member], entries(tag))
 
 
 def stream(settings: Settings, member: str, lines: list[bytes]) -> threading.Thread:

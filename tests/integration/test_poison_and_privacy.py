@@ -14,13 +14,12 @@ import orjson
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from streams import admin, topics
+from streams import topics
 from streams.payment import MAX_PAYMENT_BYTES
 from streams.rules_topic import publish_rules
 from streams.settings import Settings
 from streams.velocity_rule import parse_rule
-from streams.watchlist_entry import encode_entry
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 
@@ -65,9 +64,7 @@ def test_poison_pills_are_dead_lettered_with_offsets_and_nothing_is_lost(
 ) -> None:
     settings = Settings(bootstrap_servers=own_broker)
     member = unique("poison")
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, [member])
+    prepare_members(settings, [member])
     bad = poison(member)
     records: list[bytes] = []
     for i, value in enumerate(bad.values()):
@@ -139,9 +136,6 @@ def test_card_numbers_in_payments_appear_in_no_topic_the_pipeline_writes(
 ) -> None:
     settings = Settings(bootstrap_servers=own_broker)
     member = unique("cards")
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, [member])
     listed = {
         "entry_id": "listed-shop",
         "identifiers": [{"type": "merchant_id", "value": "MID-LISTED"}],
@@ -149,7 +143,7 @@ def test_card_numbers_in_payments_appear_in_no_topic_the_pipeline_writes(
         "status": "confirmed",
         "source": "ncmec",
     }
-    produce(settings, topics.WATCHLIST, [(b"listed-shop", encode_entry(listed))])
+    prepare_members(settings, [member], [listed])
     every_payment_fires = {
         "rule_id": f"{member}-all",
         "key": "payee",
