@@ -1,5 +1,6 @@
 """The project's Kafka transport for Faust: Faust's aiokafka transport with the fetch
-wait the payment path needs.
+wait the payment path needs, a batch-draining consumer and a producer whose flush before
+each commit really empties the changelog buffer.
 
 Faust hard-codes `fetch_max_wait_ms=1500` for its worker consumer. A broker that holds an
 empty fetch for the whole wait (the embedded broker does, even when data arrives) then
@@ -16,6 +17,7 @@ from typing import Any
 
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from streams.changelog_buffer import DrainingProducerBuffer
 from streams.fast_consumer import BatchDrainMixin
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,20 @@ class Consumer(BatchDrainMixin, faust_aiokafka.Consumer):
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
+class Producer(faust_aiokafka.Producer):
+    """Faust's aiokafka producer whose buffer of table changelog writes drains fully on
+    flush (see `streams.changelog_buffer`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.app.conf.producer_threaded:  # the threaded buffer drains elsewhere
+            buffer = DrainingProducerBuffer(loop=self.loop, beacon=self.beacon)
+            buffer.app = self.app
+            self.buffer = buffer
+
+
 class Transport(faust_aiokafka.Transport):
-    """Faust's aiokafka transport with our consumer."""
+    """Faust's aiokafka transport with our consumer and producer."""
 
     Consumer = Consumer
+    Producer = Producer
