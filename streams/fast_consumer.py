@@ -30,7 +30,9 @@ every agent's queue. Records fetched and delivered while that seek ran (partitio
 seek had already completed) were emptied from the queues but not fetched again: never
 decided, never acked, the partition's commits stuck behind them. It stalled about one
 rebalance in three on the embedded broker. The drain learns of every emptying and seeks
-back to the committed offsets, as Faust does for records fetched while the flow stopped."""
+back to the committed offsets, as Faust does for records fetched while the flow stopped;
+a delivery still waiting when the queues are emptied is cancelled, or its record would
+be processed ahead of the records before it (see `QueuesEmptied`)."""
 
 from __future__ import annotations
 
@@ -59,13 +61,23 @@ def _low_water(queue: Any) -> int:
 class QueuesEmptied:
     """Registered with Faust's flow control as if it were an agent queue: flow control
     calls `clear()` on every queue it manages when it resumes, which is how the drain
-    learns that records it delivered were thrown away."""
+    learns that records it delivered were thrown away.
+
+    A delivery in progress at that moment (waiting for flow control to resume, or for
+    room in a queue) would complete just after the emptying, and its record would be the
+    only one left in the queue: the agent would process it before the records before it,
+    which the drain fetches again. For a velocity stage that is a payment decided on a
+    window missing its predecessors. So the emptying also cancels `delivery`, the
+    drain's delivery in progress, before it can put its record."""
 
     def __init__(self) -> None:
         self.happened = False
+        self.delivery: asyncio.Future[Any] | None = None
 
     def clear(self) -> None:
         self.happened = True
+        if self.delivery is not None:
+            self.delivery.cancel()
 
 
 class BatchDrainMixin:
@@ -142,6 +154,20 @@ class BatchDrainMixin:
         # Held here for the drain's lifetime: flow control keeps only a weak reference.
         emptied = QueuesEmptied()
         flow_control.manage_queue(emptied)
+
+        async def deliver(delivery: Any) -> None:
+            """Faust's own delivery (it may wait), abandoned if the consumer stops its
+            flow or flow control empties the queues meanwhile."""
+            task = emptied.delivery = asyncio.ensure_future(delivery)
+            try:
+                await consumer.wait_first(task, suspend_flow.wait())
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if not task.cancelled() or (current is not None and current.cancelling()):
+                    raise
+            finally:
+                emptied.delivery = None
+
         try:
             while not (consumer_should_stop() or fetcher_should_stop()):
                 set_flag(CONSUMER_FETCHING)
@@ -210,6 +236,8 @@ class BatchDrainMixin:
                         # The agent is behind: wait once until its queue has drained to
                         # Faust's pressure-drop level instead of once per message.
                         await consumer.wait_first(wait_for_room(queues), suspend_flow.wait())
+                        if emptied.happened:
+                            break  # the room was made by emptying the queue
                     handler = tp_to_handler.get(tp)
                     if (
                         handler is not None
@@ -222,7 +250,7 @@ class BatchDrainMixin:
                         # Nothing in the handler can wait: it runs to completion here.
                         await handler(message)
                     else:
-                        await consumer.wait_first(callback(message), suspend_flow.wait())
+                        await deliver(callback(message))
                     set_read_offset(tp, offset)
                     since_yield += 1
                     if since_yield >= YIELD_EVERY:
