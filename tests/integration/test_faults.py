@@ -1,9 +1,9 @@
 """Counting what went in against what came out under faults, against a real broker: a
 worker SIGKILLed twice in a stream of 20,000 payments, and one of two workers in a group
 stopped and started mid-stream. Every payment is decided, every redelivery is
-byte-identical, and the watchlist survives (each decision equals the one offline
-screening of the same input gives). Velocity state across a SIGKILL is the subject of
-tests/integration/test_velocity.py."""
+byte-identical, and the watchlist and the velocity windows survive: each decision equals
+the one offline screening of the same input gives, down to each velocity reason's
+observed count, so one event lost from (or counted twice in) a seller's window shows."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,10 @@ import pytest
 
 from streams import topics
 from streams.processor import PaymentProcessor, Source
+from streams.rule_set import RuleSet
+from streams.rules_topic import publish_rules
 from streams.settings import Settings
+from streams.velocity_rule import VelocityRule, parse_rule
 from streams.watchlist_file import read_entries
 from streams.watchlist_index import WatchlistIndex
 from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
@@ -42,15 +46,41 @@ def entries(tag: str) -> list[dict[str, Any]]:
     ]
 
 
+def rules(tag: str, member: str) -> list[VelocityRule]:
+    """Every seller is paid every 2.5 s of event time: from its second payment on, each is
+    held with the number of its payments in the last ten seconds (up to five) as the
+    observed value, below the value's cap of eight, so one event lost from a window or
+    counted twice shows in the decision."""
+    return [
+        parse_rule(
+            {
+                "rule_id": f"{tag}-seller-count",
+                "description": "payments per seller in ten minutes",
+                "key": "payee",
+                "window": "10s",
+                "measure": "count",
+                "threshold": 2,
+                "action": "hold",
+                "mode": "enforce",
+                "members": [member],
+            }
+        )
+    ]
+
+
 def payments(member: str, tag: str) -> list[bytes]:
-    """Event time one second apart; 50 sellers, one of them listed."""
-    start = 1_795_000_000
+    """Event time 50 ms apart (the whole stream spans less than the hour of event time
+    that velocity windows keep for late and redelivered payments); 50 sellers, one of
+    them listed."""
+    start = datetime(2026, 11, 1, tzinfo=UTC)
     return [
         orjson.dumps(
             {
                 "txn_id": f"t{i}",
                 "member_id": member,
-                "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(start + i)),
+                "ts": (start + timedelta(milliseconds=50 * i))
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z"),
                 "amount": "9.99",
                 "currency": "EUR",
                 "payer": {"id": f"buyer-{i % 997}"},
@@ -70,6 +100,7 @@ def offline_decisions(
     index = WatchlistIndex()
     index.load((entry, encoded) for _, _, entry, encoded in read_entries(watchlist))
     processor = PaymentProcessor.from_settings(index, Settings())
+    processor.rules = RuleSet.from_rules(rules(tag, member))
     expected = {}
     for offset, line in enumerate(lines):
         for record in processor.process(line, Source("offline", 0, offset, None), None):
@@ -81,6 +112,7 @@ def offline_decisions(
 
 def prepare(settings: Settings, member: str, tag: str) -> None:
     prepare_members(settings, [member], entries(tag))
+    publish_rules(settings, rules(tag, member))
 
 
 def stream(settings: Settings, member: str, lines: list[bytes]) -> threading.Thread:
@@ -127,7 +159,8 @@ def check(
     verdicts = defaultdict(int)
     for decision, _ in expected.values():
         verdicts[decision] += 1
-    assert verdicts["block"] > 0 and verdicts["allow"] > 0  # the watchlist mattered
+    # The watchlist and the velocity rule both mattered.
+    assert verdicts["block"] > 0 and verdicts["hold"] > 0 and verdicts["allow"] > 0
     return {"redelivered": sum(len(v) - 1 for v in seen.values()), **verdicts}
 
 
