@@ -10,7 +10,7 @@ from typing import Any
 import click
 import orjson
 
-from streams.benchmarks import pipeline, watchlist_scale
+from streams.benchmarks import pipeline, soak, watchlist_scale
 from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
 from streams.rules_file import load_rules
@@ -152,3 +152,51 @@ def print_table(result: dict[str, object]) -> None:
     ]
     for label, value, target in rows:
         click.echo(f"{label:<28}{value:>22}   {target}")
+
+
+@bench.command("soak")
+@click.option("--minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True)
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=10),
+    default=1000.0,
+    show_default=True,
+    help="offered payments/s",
+)
+@click.option(
+    "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
+)
+@click.option("--rules", "rules_file", type=click.Path(path_type=Path), help="velocity rules")
+@click.option("--bootstrap", help="use this broker instead of an embedded one")
+@click.option("--json", "json_file", type=click.Path(path_type=Path), help="write results here")
+@friendly
+def soak_command(
+    minutes: float,
+    rate: float,
+    watchlist_entries: int,
+    rules_file: Path | None,
+    bootstrap: str | None,
+    json_file: Path | None,
+) -> None:
+    """One worker under a steady load for MINUTES: its memory after the warm-up (the
+    first fifth) against the end, and every payment decided exactly once."""
+    config = soak.SoakConfig(
+        minutes=minutes,
+        rate=rate,
+        watchlist=watchlist_entries,
+        rules=tuple(load_rules(rules_file)) if rules_file is not None else (),
+    )
+    result = run_on_broker(bootstrap, lambda s: soak.run(s, config, progress))
+    rows = [
+        ("payments offered", f"{result['offered']:,} at {result['offered_eps']:,.0f} /s", ""),
+        ("decided exactly once", f"{result['decided_once']:,}", "all"),
+        ("decided more than once", f"{result['decided_more_than_once']:,}", "0"),
+        ("undecided", f"{result['undecided']:,}", "0"),
+        ("memory after warm-up", f"{result['rss_after_warmup_mb']:.0f} MiB", ""),
+        ("memory at the end", f"{result['rss_end_mb']:.0f} MiB", ""),
+        ("growth after warm-up", f"{result['growth_after_warmup_mb']:+.1f} MiB", "none"),
+        ("slope after warm-up", f"{result['slope_mb_per_min']:+.2f} MiB/min", "~0"),
+    ]
+    for label, value, target in rows:
+        click.echo(f"{label:<26}{value:>26}   {target}")
+    write_json(json_file, result)

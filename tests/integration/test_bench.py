@@ -1,0 +1,54 @@
+"""`screening bench soak` end to end on a broker of its own: a short soak decides every
+payment it offered exactly once and reports the worker's memory over the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.integration.test_commands import screening
+
+pytestmark = pytest.mark.integration
+
+
+def test_soak_decides_every_offered_payment_once_and_samples_memory(
+    own_broker: str, tmp_path: Path
+) -> None:
+    results = tmp_path / "soak.json"
+    run = screening(
+        "bench",
+        "soak",
+        "--minutes",
+        "0.5",
+        "--rate",
+        "200",
+        "--watchlist-entries",
+        "1000",
+        "--bootstrap",
+        own_broker,
+        "--json",
+        str(results),
+        bootstrap=own_broker,
+    )
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    figures = orjson.loads(results.read_bytes())
+    assert figures["offered"] == 6000
+    assert figures["decided_once"] == 6000
+    assert figures["decided_more_than_once"] == 0
+    assert figures["undecided"] == 0
+    # Sampled every ten seconds over thirty, plus the end: the worker's real memory (the
+    # first sample is taken as the worker starts, before it has loaded anything).
+    assert len(figures["samples"]) >= 4
+    assert all(rss > 0 for _, rss in figures["samples"])
+    assert figures["rss_peak_mb"] >= figures["rss_end_mb"] > 50
+    assert figures["rss_after_warmup_mb"] > 50
+    assert b"decided exactly once" in run.stdout
+
+
+def test_soak_refuses_a_run_too_short_to_judge(own_broker: str) -> None:
+    run = screening("bench", "soak", "--minutes", "0.1", bootstrap=own_broker)
+    assert run.returncode == 2
+    assert b"--minutes" in run.stderr
+    assert b"Traceback" not in run.stderr
