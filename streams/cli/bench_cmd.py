@@ -15,14 +15,33 @@ from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
 from streams.rules_file import load_rules
 from streams.settings import Settings
+from streams.velocity_rule import VelocityRule
+
+# Options the benchmarks share.
+json_option = click.option(
+    "--json", "json_file", type=click.Path(path_type=Path), help="write results here"
+)
+watchlist_entries_option = click.option(
+    "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
+)
+bootstrap_option = click.option("--bootstrap", help="use this broker instead of an embedded one")
+rules_option = click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(path_type=Path),
+    help="velocity rules in force during the run (e.g. deploy/rules/default.yaml)",
+)
+
+
+def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
+    """The rules of --rules, none without it."""
+    return tuple(load_rules(rules_file)) if rules_file is not None else ()
 
 
 @click.group(invoke_without_command=True)
-@click.option("--json", "json_file", type=click.Path(path_type=Path), help="write results here")
+@json_option
 @click.option("--payments", type=click.IntRange(min=1000), default=60_000, show_default=True)
-@click.option(
-    "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
-)
+@watchlist_entries_option
 @click.option("--workers", type=click.IntRange(min=1, max=16), default=1, show_default=True)
 @click.option(
     "--rate",
@@ -31,13 +50,8 @@ from streams.settings import Settings
     show_default=True,
     help="offered payments/s for the latency phase",
 )
-@click.option("--bootstrap", help="use this broker instead of an embedded one")
-@click.option(
-    "--rules",
-    "rules_file",
-    type=click.Path(path_type=Path),
-    help="velocity rules in force during the run (e.g. deploy/rules/default.yaml)",
-)
+@bootstrap_option
+@rules_option
 @click.pass_context
 @friendly
 def bench(
@@ -60,7 +74,7 @@ def bench(
         watchlist=watchlist_entries,
         workers=workers,
         offered_rate=rate,
-        rules=tuple(load_rules(rules_file)) if rules_file is not None else (),
+        rules=rules_in(rules_file),
     )
     result = run_on_broker(bootstrap, lambda s: pipeline.run(s, config, progress))
     print_pipeline_table(result)
@@ -117,8 +131,8 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
 @click.option(
     "--entries", "count", type=click.IntRange(min=1000), default=1_000_000, show_default=True
 )
-@click.option("--bootstrap", help="use this broker instead of an embedded one")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), help="write results here")
+@bootstrap_option
+@json_option
 @friendly
 def watchlist(count: int, bootstrap: str | None, json_file: Path | None) -> None:
     """Load, restart, memory and lookup figures for a watchlist of COUNT entries (a
@@ -163,12 +177,10 @@ def print_table(result: dict[str, object]) -> None:
     show_default=True,
     help="offered payments/s",
 )
-@click.option(
-    "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
-)
-@click.option("--rules", "rules_file", type=click.Path(path_type=Path), help="velocity rules")
-@click.option("--bootstrap", help="use this broker instead of an embedded one")
-@click.option("--json", "json_file", type=click.Path(path_type=Path), help="write results here")
+@watchlist_entries_option
+@rules_option
+@bootstrap_option
+@json_option
 @friendly
 def soak_command(
     minutes: float,
@@ -184,7 +196,7 @@ def soak_command(
         minutes=minutes,
         rate=rate,
         watchlist=watchlist_entries,
-        rules=tuple(load_rules(rules_file)) if rules_file is not None else (),
+        rules=rules_in(rules_file),
     )
     result = run_on_broker(bootstrap, lambda s: soak.run(s, config, progress))
     rows = [
