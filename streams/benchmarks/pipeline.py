@@ -1,6 +1,7 @@
 """`screening bench`: screening throughput against the same-run stock Faust baseline and
 the raw-client ceiling, decision latency at a paced offered load, CPU per payment and
-peak memory, all on one broker in one run.
+peak memory, all on one broker in one run. With several workers the run also measures
+one worker on a copy of the same backlog, and reports the scaling against it.
 
 Throughput is measured from the broker timestamps of the outputs (first to last), so
 process start-up and group joins are not counted; latency is a decision's broker
@@ -195,12 +196,14 @@ def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float
     return rate_from_timestamps(list(stamps.values()))
 
 
-def start_workers(settings: Settings, config: BenchConfig, work: Path) -> list[Any]:
-    """`config.workers` screening workers in one consumer group."""
+def start_workers(
+    settings: Settings, config: BenchConfig, work: Path, app_id: str = "bench-screening"
+) -> list[Any]:
+    """`config.workers` screening workers in one consumer group, `app_id`."""
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "SCREENING_MEMBERS": ",".join(config.members),
-        "SCREENING_APP_ID": "bench-screening",
+        "SCREENING_APP_ID": app_id,
     }
     return [
         start_process(
@@ -210,10 +213,39 @@ def start_workers(settings: Settings, config: BenchConfig, work: Path) -> list[A
                 "SCREENING_WEB_PORT": str(free_port()),
                 "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
             },
-            work / f"worker-{i}.log",
+            work / f"{app_id}-{i}.log",
         )
         for i in range(config.workers)
     ]
+
+
+def solo_config(config: BenchConfig) -> BenchConfig:
+    """The one-worker reference of a run with several workers: the same payments under
+    other member names, so neither phase reads the other's topics, decisions or state."""
+    return replace(config, members=tuple(f"{m}-solo" for m in config.members), workers=1)
+
+
+def decide_backlog(
+    settings: Settings, config: BenchConfig, workers: list[Any]
+) -> tuple[dict[bytes, int], float]:
+    """Wait for the workers' first decision, then for every preloaded payment's; returns
+    each decision's broker timestamp and the workers' CPU seconds in between (start-up
+    and watchlist replay are not screening)."""
+    decisions = [topics.decisions_topic(m) for m in config.members]
+    collect_timestamps(settings, decisions, 1, 300, "starting")
+    cpu_before = sum(process_stats(w.pid)[0] for w in workers)
+    stamps = collect_timestamps(settings, decisions, config.payments, 600, "screening")
+    return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
+
+
+def one_worker_rate(settings: Settings, config: BenchConfig, work: Path) -> float:
+    """Screening throughput of one worker over `config`'s backlog, payments/s."""
+    [worker] = start_workers(settings, config, work, app_id="bench-screening-solo")
+    try:
+        stamps, _ = decide_backlog(settings, config, [worker])
+    finally:
+        terminate(worker)
+    return rate_from_timestamps(list(stamps.values()))
 
 
 def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
@@ -261,13 +293,16 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
     """Every figure of the benchmark, measured in one run against one broker."""
     client = admin.wait_for_broker(settings, timeout_s=15)
     admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, list(config.members))
+    solo = solo_config(config) if config.workers > 1 else None
+    admin.ensure_member_topics(client, settings, [*config.members, *(solo.members if solo else ())])
     admin.ensure_topics(client, [RAW_SINK, FAUST_SINK], settings.topic_partitions)
     if config.rules:
         publish_rules(settings, config.rules)
     started = time.perf_counter()
     sample = publish_watchlist(settings, config.watchlist)
     preload_payments(settings, config, sample)
+    if solo is not None:
+        preload_payments(settings, solo, sample)
     progress(
         f"watchlist of {config.watchlist:,} and {config.payments:,} payments loaded in "
         f"{time.perf_counter() - started:.1f}s"
@@ -278,20 +313,12 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         work = Path(tmp)
         baseline = faust_baseline(settings, config, work)
         progress(f"stock Faust baseline: {baseline:,.0f} payments/s")
+        one_worker = one_worker_rate(settings, solo, work) if solo is not None else None
+        if one_worker is not None:
+            progress(f"one worker: {one_worker:,.0f} payments/s")
         workers = start_workers(settings, config, work)
         try:
-            # CPU from the first decision on: start-up and watchlist replay are not screening.
-            decisions = [topics.decisions_topic(m) for m in config.members]
-            collect_timestamps(settings, decisions, 1, 300, "starting")
-            cpu_before = [process_stats(w.pid)[0] for w in workers]
-            stamps = collect_timestamps(
-                settings,
-                [topics.decisions_topic(m) for m in config.members],
-                config.payments,
-                600,
-                "screening",
-            )
-            cpu_after = [process_stats(w.pid) for w in workers]
+            stamps, cpu_used = decide_backlog(settings, config, workers)
             screening = rate_from_timestamps(list(stamps.values()))
             progress(f"screening: {screening:,.0f} payments/s ({len(stamps):,} decided)")
             latency = paced_latency(settings, config)
@@ -303,7 +330,6 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         finally:
             for worker in workers:
                 terminate(worker)
-    cpu_used = sum(after[0] - before for after, before in zip(cpu_after, cpu_before, strict=True))
     return {
         "events": config.payments,
         "decided": len(stamps),
@@ -312,6 +338,8 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "faust_baseline_eps": baseline,
         "raw_ceiling_eps": raw,
         "speedup_vs_faust": screening / baseline if baseline else None,
+        "one_worker_eps": one_worker,
+        "scaling_vs_one_worker": screening / one_worker if one_worker else None,
         "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
         "latency_offered_eps": latency["offered_eps"],
         "latency_decided": latency["decided"],

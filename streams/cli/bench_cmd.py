@@ -50,6 +50,13 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
     show_default=True,
     help="offered payments/s for the latency phase",
 )
+@click.option(
+    "--latency-seconds",
+    type=click.FloatRange(min=1),
+    default=15.0,
+    show_default=True,
+    help="how long the latency phase offers payments",
+)
 @bootstrap_option
 @rules_option
 @click.pass_context
@@ -61,6 +68,7 @@ def bench(
     watchlist_entries: int,
     workers: int,
     rate: float,
+    latency_seconds: float,
     bootstrap: str | None,
     rules_file: Path | None,
 ) -> None:
@@ -74,6 +82,7 @@ def bench(
         watchlist=watchlist_entries,
         workers=workers,
         offered_rate=rate,
+        latency_seconds=latency_seconds,
         rules=rules_in(rules_file),
     )
     result = run_on_broker(bootstrap, lambda s: pipeline.run(s, config, progress))
@@ -112,6 +121,7 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
         ("stock Faust baseline", f"{result['faust_baseline_eps']:,.0f} /s", ""),
         ("screening / Faust", f"{result['speedup_vs_faust']:.2f} x", ">= 5 x"),
         ("raw client ceiling", f"{result['raw_ceiling_eps']:,.0f} /s", ""),
+        *scaling_rows(result),
         (
             f"latency p50 @ {result['latency_offered_eps']:,.0f}/s",
             f"{latency['p50']:.1f} ms",
@@ -125,6 +135,20 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
     click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
     for label, value, target in rows:
         click.echo(f"{label:<26}{value:>22}   {target}")
+
+
+def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The one-worker reference and the scaling, in runs with several workers."""
+    if result["one_worker_eps"] is None:
+        return []
+    return [
+        ("one worker, same run", f"{result['one_worker_eps']:,.0f} /s", ""),
+        (
+            f"scaling ({result['workers']} / 1 workers)",
+            f"{result['scaling_vs_one_worker']:.2f} x",
+            "",
+        ),
+    ]
 
 
 @bench.command("watchlist")

@@ -1,5 +1,7 @@
-"""`screening bench soak` end to end on a broker of its own: a short soak decides every
-payment it offered exactly once and reports the worker's memory over the run."""
+"""`screening bench` and `screening bench soak` end to end on a broker of their own: a
+small benchmark decides every preloaded and every paced payment and writes the figures
+DESIGN.md names; a short soak decides every payment it offered exactly once and reports
+the worker's memory over the run."""
 
 from __future__ import annotations
 
@@ -11,6 +13,45 @@ import pytest
 from tests.integration.test_commands import screening
 
 pytestmark = pytest.mark.integration
+
+
+def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
+    own_broker: str, tmp_path: Path
+) -> None:
+    results = tmp_path / "bench.json"
+    run = screening(
+        "bench",
+        "--payments",
+        "1000",
+        "--watchlist-entries",
+        "1000",
+        "--workers",
+        "2",
+        "--rate",
+        "200",
+        "--latency-seconds",
+        "5",
+        "--bootstrap",
+        own_broker,
+        "--json",
+        str(results),
+        bootstrap=own_broker,
+    )
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    figures = orjson.loads(results.read_bytes())
+    assert figures["events"] == figures["decided"] == 1000
+    assert figures["workers"] == 2
+    assert figures["latency_decided"] == 1000  # 200/s for 5 s, every one decided
+    for rate in ("screening_eps", "faust_baseline_eps", "raw_ceiling_eps", "one_worker_eps"):
+        assert figures[rate] > 0, rate
+    assert figures["scaling_vs_one_worker"] == pytest.approx(
+        figures["screening_eps"] / figures["one_worker_eps"]
+    )
+    latency = figures["latency_ms"]
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+    assert figures["cpu_ms_per_payment"] > 0
+    assert figures["peak_memory_mb"] > 50
+    assert b"scaling (2 / 1 workers)" in run.stdout
 
 
 def test_soak_decides_every_offered_payment_once_and_samples_memory(
