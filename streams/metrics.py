@@ -178,6 +178,11 @@ VELOCITY_HITS = Counter(
     "hits may change the decision, shadow hits only raise alerts)",
     ["rule_id", "mode"],
 )
+VELOCITY_KEYS_EXPIRED = Counter(
+    "screening_velocity_keys_expired_total",
+    "Velocity state keys deleted because no rule's window and grace reaches their "
+    "newest event any more",
+)
 CONSUMER_LAG = Gauge(
     "screening_consumer_lag_messages",
     "Messages on an assigned payments partition not yet committed by this worker's group "

@@ -41,6 +41,10 @@ keep every such clipped observation exact:
   so high (a large sum of tiny amounts) that the dominance bound is not reached; beyond
   it, observations of out-of-order payments may be lower bounds.
 
+Keys no payment visits again are deleted by the stage's sweep once the stream's event
+time is past their newest event by the longest window plus grace of the stage's rules
+(`streams/velocity_expiry.py`): a payment that late would be beyond the grace anyway.
+
 Payments later than the grace (older than newest - grace in event time) are observed
 against what is left: their value may be a lower bound. After a rule's threshold, window
 or measure changes, its observations may be lower bounds for one window plus grace.

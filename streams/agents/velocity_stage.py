@@ -8,7 +8,7 @@ handed to the producer and flushes the producer before it commits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import faust
@@ -18,14 +18,32 @@ from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, source_of
 from streams.processor import OutRecord, PaymentProcessor
 from streams.settings import Settings
+from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
 
 
-class TableState(MutableMapping[str, bytes]):
+def current_partition() -> int:
+    """The partition of the event being processed (where Faust writes changelog records)."""
+    event = faust.current_event()
+    if event is None:
+        raise RuntimeError("velocity state is written outside of an event")
+    return int(event.message.partition)
+
+
+class TableState(ExpiringState):
     """A Faust table of raw bytes seen through text keys (the state the velocity rules
-    read and write)."""
+    read and write), remembering each partition's keys in last-written order so stale
+    ones can be swept (`streams.velocity_expiry`)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(
+        self,
+        table: Any,
+        expiry: KeyExpiry,
+        partition_of: Callable[[], int] = current_partition,
+    ) -> None:
         self._table = table
+        self._expiry = expiry
+        self._partition_of = partition_of
+        self._events = 0
 
     def __getitem__(self, key: str) -> bytes:
         value = self._table.get(key.encode())
@@ -35,9 +53,32 @@ class TableState(MutableMapping[str, bytes]):
 
     def __setitem__(self, key: str, value: bytes) -> None:
         self._table[key.encode()] = value
+        self._expiry.written(self._partition_of(), key)
 
     def __delitem__(self, key: str) -> None:
         del self._table[key.encode()]
+        self._expiry.deleted(self._partition_of(), key)
+
+    def sweep_due(self) -> bool:
+        """True on one call in SWEEP_EVERY."""
+        self._events += 1
+        return self._events % SWEEP_EVERY == 0
+
+    def sweep(self, is_stale: Callable[[bytes], bool]) -> int:
+        """Delete the current partition's stale keys, longest unwritten first, stopping
+        at the first live one; returns how many were deleted."""
+        partition = self._partition_of()
+        deleted = 0
+        for key in self._expiry.oldest(partition, SWEEP_LIMIT):
+            value = self._table.get(key.encode())
+            if value is None:  # gone already (deleted through the changelog, revoked)
+                self._expiry.deleted(partition, key)
+                continue
+            if not is_stale(bytes(value)):
+                break
+            del self[key]
+            deleted += 1
+        return deleted
 
     def __iter__(self) -> Iterator[str]:
         return (k.decode() for k in self._table)
@@ -76,14 +117,25 @@ def _register_stage(
         partitions=settings.topic_partitions,
         internal=True,
     )
+    expiry = KeyExpiry()
+
+    async def recovered(event: Any) -> None:
+        # Keys restored from the changelog after a restart or a rebalance are swept too.
+        key = bytes(event.key).decode()
+        if event.message.value is None:
+            expiry.deleted(event.message.partition, key)
+        else:
+            expiry.written(event.message.partition, key)
+
     table = app.Table(
         topics.velocity_table(stage),
         default=None,
         partitions=settings.topic_partitions,
         key_type=bytes,
         value_type=bytes,
+        on_changelog_event=recovered,
     )
-    state = TableState(table)
+    state = TableState(table, expiry)
 
     @app.agent(source, name=f"velocity-{stage}")
     async def velocity_stage(stream: Any) -> None:

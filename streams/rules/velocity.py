@@ -21,6 +21,7 @@ from streams.velocity_state import (
     decode_state,
     encode_state,
     event_time_ms,
+    grace_ms,
     observe,
     txn_ref,
 )
@@ -149,6 +150,23 @@ def evaluate_stage(
         elif raw is not None:
             del state[state_key]
     return sorted(hits, key=lambda hit: hit.rule.rule_id)
+
+
+def expiry_horizon_ms(rules: Sequence[VelocityRule]) -> int:
+    """How far behind the stream's event time a key's newest event may be before no rule
+    of `rules` can see it again: the longest window plus grace, or the stale age when
+    there are no rules (state of deleted rules goes then)."""
+    return max((r.window_ms + grace_ms(r) for r in rules), default=_STALE_MS)
+
+
+def is_stale(raw: bytes, before_ms: int) -> bool:
+    """Whether a key's encoded state holds no event at or after `before_ms` (an
+    unreadable state counts as stale: a visit would start it afresh too)."""
+    try:
+        stored = decode_state(raw)
+    except ValueError:
+        return True
+    return all(not events or events[-1][0] < before_ms for events in stored.values())
 
 
 def evaluate_all(

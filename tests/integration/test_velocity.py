@@ -1,6 +1,7 @@
 """Velocity rules in a running worker against a real broker: a rule applied with
 `screening rules apply` changes decisions within two seconds and disabling it stops it;
-window state survives SIGKILL of the worker."""
+window state survives SIGKILL of the worker, and the state of a payee never paid again
+is deleted once no window can see it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import pytest
 import yaml
 
 from streams import topics
+from streams.kafka_io import read
 from streams.settings import Settings
 from tests.integration.conftest import (
     Collector,
@@ -196,3 +199,50 @@ def test_window_state_survives_sigkill_of_the_worker(
     finally:
         worker.stop()
         collector.close()
+
+
+def test_state_of_a_payee_never_paid_again_is_deleted_after_a_restart_too(
+    own_broker: str, member: str, tmp_path: Path
+) -> None:
+    # The payee's key comes back from the changelog after the SIGKILL; once the stream
+    # is past the rule's window plus grace, a sweep deletes it: a tombstone on the
+    # changelog, and the live payees' keys stay.
+    bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
+    rule = {**count_rule(unique("expiry"), member, 2), "window": "1m"}  # horizon 61 min
+    apply_rules(bootstrap_servers, tmp_path / "rules.yaml", [rule])
+    worker = start_worker_with_entries(bootstrap_servers, [member], [], tmp_path)
+    collector = Collector(settings, [topics.decisions_topic(member)])
+    payments = topics.payments_topic(member)
+    now = datetime.now(UTC)
+    then, later = iso(now - timedelta(hours=3)), iso(now - timedelta(minutes=30))
+    try:
+        produce(settings, payments, [(None, payment("gone", member, "M-GONE", then))])
+        assert collector.until(lambda _: "gone" in decisions(collector, member), 90), worker.log()
+        assert worker.process is not None
+        worker.process.send_signal(signal.SIGKILL)
+        worker.process.wait(timeout=10)
+        worker.start()
+        live = [f"M-LIVE-{i}" for i in range(40)]
+        produce(
+            settings,
+            payments,
+            [(None, payment(f"l-{i}", member, live[i % 40], later)) for i in range(400)],
+        )
+        assert collector.until(lambda _: len(decisions(collector, member)) >= 401, 120), (
+            worker.log()
+        )
+        changelog = f"{worker.env['SCREENING_APP_ID']}-{topics.velocity_table('payee')}-changelog"
+        latest: dict[bytes, bytes | None] = {}
+        for record in read(settings, [changelog], idle_timeout_s=3.0, total_timeout_s=30):
+            assert record.key is not None
+            latest[record.key] = record.value
+    finally:
+        worker.stop()
+        collector.close()
+    [gone] = [key for key in latest if b"M-GONE" in key]
+    assert latest[gone] is None, "the payee never paid again still has window state"
+    assert sum(1 for key, value in latest.items() if b"M-LIVE" in key and value) == 40
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
