@@ -8,6 +8,7 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.settings import Settings
+from streams.transport import use_native_producer
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
 # default would make a new member's payments wait most of a minute.
@@ -41,6 +42,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         consumer_auto_offset_reset="earliest",
     )
     app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_DELAY_S  # type: ignore[attr-defined]
+    use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(
         *payment_topic_names,
         key_type=bytes,

@@ -1,6 +1,6 @@
 """The project's Kafka transport for Faust: Faust's aiokafka transport with the fetch
 wait the payment path needs, a batch-draining consumer and a producer whose flush before
-each commit really empties the changelog buffer.
+each commit really empties the changelog buffer, sending through librdkafka.
 
 Faust hard-codes `fetch_max_wait_ms=1500` for its worker consumer. A broker that holds an
 empty fetch for the whole wait (the embedded broker does, even when data arrives) then
@@ -15,15 +15,20 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.changelog_buffer import DrainingProducerBuffer
 from streams.fast_consumer import BatchDrainMixin
+from streams.native_producer import NativeSender, native_config
 
 log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_ENV = "SCREENING_FETCH_MAX_WAIT_MS"
 DEFAULT_FETCH_MAX_WAIT_MS = 5
+NATIVE_CONFIG_ATTR = "screening_native_producer_config"
+# How long a stopping worker waits for its last records to be delivered.
+NATIVE_STOP_FLUSH_S = 10.0
 
 
 def fetch_max_wait_ms() -> int:
@@ -120,16 +125,67 @@ class Consumer(BatchDrainMixin, faust_aiokafka.Consumer):
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)
 
 
+def use_native_producer(app: Any, client_config: Mapping[str, Any]) -> None:
+    """Make `app`'s producer send through librdkafka with these connection settings
+    (`streams.native_producer`); without it, it sends through aiokafka as Faust does."""
+    setattr(app, NATIVE_CONFIG_ATTR, dict(client_config))
+
+
 class Producer(faust_aiokafka.Producer):
     """Faust's aiokafka producer whose buffer of table changelog writes drains fully on
-    flush (see `streams.changelog_buffer`)."""
+    flush (see `streams.changelog_buffer`), and which sends through librdkafka when the
+    app asks for it (`use_native_producer`). aiokafka's producer stays for what Faust
+    does with it besides sending (creating topics, transactions)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.native: NativeSender | None = None
         if not self.app.conf.producer_threaded:  # the threaded buffer drains elsewhere
             buffer = DrainingProducerBuffer(loop=self.loop, beacon=self.beacon)
             buffer.app = self.app
             self.buffer = buffer
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        config = getattr(self.app, NATIVE_CONFIG_ATTR, None)
+        if config is not None:
+            linger_ms = round(float(self.app.conf.producer_linger) * 1000)
+            self.native = NativeSender(native_config(config, linger_ms), self.loop)
+
+    async def on_stop(self) -> None:
+        if self.native is not None:
+            try:
+                await self.native.flush(timeout_s=NATIVE_STOP_FLUSH_S)
+            except ProducerSendError as exc:
+                log.error("stopping with records not delivered: %s", exc)
+        await super().on_stop()
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+        *,
+        transactional_id: str | None = None,
+    ) -> Any:
+        if self.native is None or transactional_id:
+            return await super().send(
+                topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+            )
+        self._send_on_produce_message(
+            key=key, value=value, partition=partition, timestamp=timestamp, headers=headers
+        )
+        timestamp_ms = int(timestamp * 1000.0) if timestamp else None
+        return await self.native.send(topic, key, value, partition, timestamp_ms, headers)
+
+    async def flush(self) -> None:
+        # The buffer first: its writes go out through `send`, then wait for them too.
+        await super().flush()
+        if self.native is not None:
+            await self.native.flush()
 
 
 class Transport(faust_aiokafka.Transport):
