@@ -100,6 +100,14 @@ class NativeSender:
         self._producer.poll(0)
         return future
 
+    async def delivered(self, future: asyncio.Future[RecordMetadata]) -> RecordMetadata:
+        """Serve delivery reports until `future` (from `send`) resolves; its result."""
+        self._producer.poll(0)
+        while not future.done():
+            await asyncio.sleep(FLUSH_POLL_S)
+            self._producer.poll(0)
+        return future.result()
+
     def pending(self) -> int:
         """Records queued or in flight."""
         return len(self._producer)

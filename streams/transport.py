@@ -9,6 +9,7 @@ Registered under the URL scheme `screening://` (entry point `faust.transports`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -180,6 +181,25 @@ class Producer(faust_aiokafka.Producer):
         )
         timestamp_ms = int(timestamp * 1000.0) if timestamp else None
         return await self.native.send(topic, key, value, partition, timestamp_ms, headers)
+
+    async def send_and_wait(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: Any,
+        *,
+        transactional_id: str | None = None,
+    ) -> Any:
+        future = await self.send(
+            topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+        )
+        if self.native is not None and isinstance(future, asyncio.Future):
+            # Delivery reports are served only when polled: poll until this one is in.
+            return await self.native.delivered(future)
+        return await future
 
     async def flush(self) -> None:
         # The buffer first: its writes go out through `send`, then wait for them too.

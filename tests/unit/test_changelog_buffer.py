@@ -79,9 +79,9 @@ def test_a_stopping_buffer_sends_what_is_left_in_order() -> None:
     assert asyncio.run(scenario()) == ["w0", "w1", "w2"]
 
 
-def test_the_transport_builds_producers_with_the_draining_buffer() -> None:
-    assert Transport.Producer is Producer
-    app = SimpleNamespace(
+def producer_app() -> Any:
+    """Just enough of a Faust app for the transport's producer to be built."""
+    return SimpleNamespace(
         conf=SimpleNamespace(
             broker_client_id="c",
             producer_linger=0.0,
@@ -98,6 +98,11 @@ def test_the_transport_builds_producers_with_the_draining_buffer() -> None:
         ),
         on_produce_message=SimpleNamespace(send=None),
     )
+
+
+def test_the_transport_builds_producers_with_the_draining_buffer() -> None:
+    assert Transport.Producer is Producer
+    app = producer_app()
     producer = Producer(SimpleNamespace(app=app))
     assert isinstance(producer.buffer, DrainingProducerBuffer)
     assert producer.buffer.app is app

@@ -5,12 +5,17 @@ never commits an offset past it. No broker listens on the port used."""
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 from faust.exceptions import ProducerSendError
 
+from streams.app import create_app
 from streams.broker import free_port
 from streams.native_producer import NativeSender, native_config
+from streams.settings import Settings
+from streams.transport import NATIVE_CONFIG_ATTR, Producer
+from tests.unit.test_changelog_buffer import producer_app
 
 
 def test_an_undelivered_record_fails_its_future_and_every_later_flush() -> None:
@@ -57,3 +62,31 @@ def test_config_keeps_the_connection_and_sets_order_durability_and_partitioner()
         "linger.ms": 2,
         "partitioner": "murmur2_random",
     }
+
+
+def test_the_worker_app_asks_its_producer_to_send_through_librdkafka() -> None:
+    settings = Settings(bootstrap_servers="b1:9092,b2:9092")
+    app, _ = create_app(settings, ["payments.acme-bank"])
+    assert getattr(app, NATIVE_CONFIG_ATTR) == settings.kafka_client_config()
+
+
+def test_send_and_wait_serves_delivery_reports_itself() -> None:
+    # Nothing else polls here: without serving reports itself, send_and_wait would wait
+    # for ever. The record cannot be delivered, so the report is the failure.
+    config = {
+        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
+        "message.timeout.ms": 300,
+        "log_level": 0,
+    }
+
+    async def scenario() -> None:
+        app = producer_app()
+        app.on_produce_message = SimpleNamespace(send=lambda **_: None)
+        producer = Producer(SimpleNamespace(app=app))
+        producer.native = NativeSender(config, asyncio.get_running_loop())
+        with pytest.raises(ProducerSendError, match="not delivered"):
+            await asyncio.wait_for(
+                producer.send_and_wait("t", b"k", b"v", None, None, None), timeout=10
+            )
+
+    asyncio.run(scenario())
