@@ -33,7 +33,6 @@ from streams.screening import INTERNAL_ERROR, screen
 from streams.settings import Settings
 from streams.stage_handoff import StageHandoff, StageSource, is_enforced, stage_key
 from streams.velocity_expiry import ExpiringState
-from streams.velocity_rule import VelocityRule
 from streams.velocity_state import event_time_ms
 
 log = logging.getLogger(__name__)
@@ -167,14 +166,13 @@ class PaymentProcessor:
             # a foreign producer, kept for inspection like any bad payment.
             return [self._dead_letter(value, "INVALID_HANDOFF", str(exc), source)]
         try:
-            rules = self.rules.for_stage(stage)
-            hits = evaluate_stage(stage, payment, rules, state)
+            hits = evaluate_stage(stage, payment, self.rules.for_stage(stage), state)
             results = (*handoff.results, *(h.result() for h in hits))
-            if isinstance(state, ExpiringState) and state.sweep_due():
-                self._sweep(state, payment, rules)
         except Exception as exc:  # a rule bug must hold the payment, never drop it
             log.exception("velocity stage %s failed on txn %s", stage, payment.txn_id)
             results = (*handoff.results, _internal_error(f"velocity:{stage}", exc))
+        if isinstance(state, ExpiringState) and state.sweep_due():
+            self._sweep(state, payment, stage)
         remaining = tuple(s for s in handoff.stages if s != stage)
         try:
             if remaining:
@@ -184,13 +182,18 @@ class PaymentProcessor:
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, f"velocity:{stage}", exc)
 
-    def _sweep(self, state: ExpiringState, payment: Payment, rules: Sequence[VelocityRule]) -> None:
-        """Delete window state of keys no rule can see again. The stream's time is the
-        payment's event time, but never ahead of the clock: one payment dated years
-        ahead must not wipe every key of its partition."""
+    def _sweep(self, state: ExpiringState, payment: Payment, stage: str) -> None:
+        """Delete window state of keys no rule of the stage can see again. The stream's
+        time is the payment's event time, but never ahead of the clock: one payment dated
+        years ahead must not wipe every key of its partition. A failed sweep is logged
+        and changes no decision."""
         now = min(event_time_ms(payment.ts), event_time_ms(self.clock()))
-        before = now - expiry_horizon_ms(rules)
-        expired = state.sweep(lambda raw: is_stale(raw, before))
+        before = now - expiry_horizon_ms(self.rules.for_stage(stage))
+        try:
+            expired = state.sweep(lambda raw: is_stale(raw, before))
+        except Exception:
+            log.exception("velocity stage %s: sweeping stale state failed", stage)
+            return
         if expired:
             metrics.VELOCITY_KEYS_EXPIRED.inc(expired)
 

@@ -4,10 +4,12 @@ partition by partition, longest unwritten first, and nothing live is."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
+import pytest
 
 from streams.agents.velocity_stage import TableState
 from streams.processor import PaymentProcessor, Source
@@ -241,3 +243,18 @@ def test_a_payment_dated_far_ahead_does_not_wipe_the_state() -> None:
     for i in range(SWEEP_EVERY):
         stage.pay(f"f{i}", T0 + timedelta(days=3650), "M-FUTURE")
     assert stage.holds("M-KEPT")
+
+
+def test_a_failed_sweep_is_logged_and_changes_no_decision(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    stage = Stage(now=T0)
+
+    def broken(is_stale: object) -> int:
+        raise RuntimeError("table gone")
+
+    stage.state.sweep = broken  # type: ignore[method-assign,assignment]
+    with caplog.at_level(logging.ERROR):
+        decisions = [stage.pay(f"t{i}", T0 + timedelta(minutes=i), "M-BUSY") for i in range(20)]
+    assert decisions == ["allow", "allow", *["hold"] * 18]
+    assert "sweeping stale state failed" in caplog.text
