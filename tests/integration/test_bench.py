@@ -5,7 +5,9 @@ the worker's memory over the run."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -15,12 +17,23 @@ from tests.integration.test_commands import screening
 pytestmark = pytest.mark.integration
 
 
+def bench(
+    broker: str, tmp_path: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[bytes], dict[str, Any]]:
+    """`screening bench ARGS` on `broker` as a user runs it: the finished run (checked to
+    have succeeded) and the figures of its --json file."""
+    results = tmp_path / "bench.json"
+    run = screening("bench", *args, "--bootstrap", broker, "--json", str(results), bootstrap=broker)
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    return run, orjson.loads(results.read_bytes())
+
+
 def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
     own_broker: str, tmp_path: Path
 ) -> None:
-    results = tmp_path / "bench.json"
-    run = screening(
-        "bench",
+    run, figures = bench(
+        own_broker,
+        tmp_path,
         "--payments",
         "1000",
         "--watchlist-entries",
@@ -31,14 +44,7 @@ def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
         "200",
         "--latency-seconds",
         "5",
-        "--bootstrap",
-        own_broker,
-        "--json",
-        str(results),
-        bootstrap=own_broker,
     )
-    assert run.returncode == 0, run.stderr.decode()[-2000:]
-    figures = orjson.loads(results.read_bytes())
     assert figures["events"] == figures["decided"] == 1000
     assert figures["workers"] == 2
     assert figures["latency_decided"] == 1000  # 200/s for 5 s, every one decided
@@ -57,9 +63,9 @@ def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
 def test_soak_decides_every_offered_payment_once_and_samples_memory(
     own_broker: str, tmp_path: Path
 ) -> None:
-    results = tmp_path / "soak.json"
-    run = screening(
-        "bench",
+    run, figures = bench(
+        own_broker,
+        tmp_path,
         "soak",
         "--minutes",
         "0.5",
@@ -67,14 +73,7 @@ def test_soak_decides_every_offered_payment_once_and_samples_memory(
         "200",
         "--watchlist-entries",
         "1000",
-        "--bootstrap",
-        own_broker,
-        "--json",
-        str(results),
-        bootstrap=own_broker,
     )
-    assert run.returncode == 0, run.stderr.decode()[-2000:]
-    figures = orjson.loads(results.read_bytes())
     assert figures["offered"] == 6000
     assert figures["decided_once"] == 6000
     assert figures["decided_more_than_once"] == 0
