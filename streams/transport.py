@@ -9,7 +9,6 @@ Registered under the URL scheme `screening://` (entry point `faust.transports`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import time
@@ -193,13 +192,13 @@ class Producer(faust_aiokafka.Producer):
         *,
         transactional_id: str | None = None,
     ) -> Any:
-        future = await self.send(
-            topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
-        )
-        if self.native is not None and isinstance(future, asyncio.Future):
-            # Delivery reports are served only when polled: poll until this one is in.
-            return await self.native.delivered(future)
-        return await future
+        if self.native is None or transactional_id:
+            return await super().send_and_wait(
+                topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+            )
+        future = await self.send(topic, key, value, partition, timestamp, headers)
+        # Delivery reports are served only when polled: poll until this one is in.
+        return await self.native.delivered(future)
 
     async def flush(self) -> None:
         # The buffer first: its writes go out through `send`, then wait for them too.
