@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,26 @@ def rate_from_timestamps(timestamps_ms: list[int]) -> float:
         return 0.0
     span = (max(timestamps_ms) - min(timestamps_ms)) / 1000.0
     return (len(timestamps_ms) - 1) / span if span > 0 else float("inf")
+
+
+def prepare_broker(
+    settings: Settings,
+    members: Sequence[str],
+    rules: Sequence[VelocityRule],
+    watchlist: int,
+    extra_topics: Sequence[str] = (),
+) -> list[dict[str, Any]]:
+    """What every benchmark starts from: the broker up, the core, member and extra topics
+    created, the rules in force and a watchlist of `watchlist` entries published; returns
+    the entries payments draw their hits from."""
+    client = admin.wait_for_broker(settings, timeout_s=15)
+    admin.ensure_core_topics(client, settings)
+    admin.ensure_member_topics(client, settings, list(members))
+    if extra_topics:
+        admin.ensure_topics(client, list(extra_topics), settings.topic_partitions)
+    if rules:
+        publish_rules(settings, rules)
+    return publish_watchlist(settings, watchlist)
 
 
 def publish_watchlist(settings: Settings, count: int) -> list[dict[str, Any]]:
@@ -291,15 +311,15 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
 
 def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str, Any]:
     """Every figure of the benchmark, measured in one run against one broker."""
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
     solo = solo_config(config) if config.workers > 1 else None
-    admin.ensure_member_topics(client, settings, [*config.members, *(solo.members if solo else ())])
-    admin.ensure_topics(client, [RAW_SINK, FAUST_SINK], settings.topic_partitions)
-    if config.rules:
-        publish_rules(settings, config.rules)
     started = time.perf_counter()
-    sample = publish_watchlist(settings, config.watchlist)
+    sample = prepare_broker(
+        settings,
+        [*config.members, *(solo.members if solo else ())],
+        config.rules,
+        config.watchlist,
+        extra_topics=[RAW_SINK, FAUST_SINK],
+    )
     preload_payments(settings, config, sample)
     if solo is not None:
         preload_payments(settings, solo, sample)

@@ -20,16 +20,15 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from streams import admin, synthetic, topics
+from streams import synthetic, topics
 from streams.benchmarks.pipeline import (
     BenchConfig,
     Progress,
-    publish_watchlist,
+    prepare_broker,
     start_workers,
 )
 from streams.child_process import terminate
 from streams.kafka_io import read
-from streams.rules_topic import publish_rules
 from streams.settings import Settings
 from streams.velocity_rule import VelocityRule
 
@@ -168,12 +167,7 @@ def count_decisions(settings: Settings, config: SoakConfig, offered: int) -> Cou
 
 def run(settings: Settings, config: SoakConfig, progress: Progress) -> dict[str, Any]:
     """The soak, against one broker: memory over the run and the decision count."""
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, list(config.members))
-    if config.rules:
-        publish_rules(settings, config.rules)
-    sample = publish_watchlist(settings, config.watchlist)
+    sample = prepare_broker(settings, config.members, config.rules, config.watchlist)
     progress(f"watchlist of {config.watchlist:,} published")
     with tempfile.TemporaryDirectory() as tmp:
         [worker] = start_workers(settings, BenchConfig(members=config.members), Path(tmp))
