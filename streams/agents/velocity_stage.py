@@ -15,49 +15,77 @@ import faust
 
 from streams import topics
 from streams.agents.compacted_replica import Follower
-from streams.agents.event_loop import produce_each, source_of
+from streams.agents.event_loop import TableWrites, produce_each, source_of
 from streams.processor import OutRecord, PaymentProcessor
 from streams.settings import Settings
 from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
 
 
-def current_partition() -> int:
-    """The partition of the event being processed (where Faust writes changelog records)."""
-    event = faust.current_event()
-    if event is None:
-        raise RuntimeError("velocity state is written outside of an event")
-    return int(event.message.partition)
+class StageTable:
+    """A stage's Faust table of raw bytes, the index of its keys by partition and where
+    its changelog records go."""
+
+    def __init__(self, table: Any, expiry: KeyExpiry, writes: TableWrites) -> None:
+        self.table = table
+        self.expiry = expiry
+        self.writes = writes
+        self._changelog: str | None = None
+        self._views: dict[int, TableState] = {}
+
+    @property
+    def changelog(self) -> str:
+        """The table's changelog topic."""
+        if self._changelog is None:
+            self._changelog = str(self.table.changelog_topic.get_topic_name())
+        return self._changelog
+
+    def at(self, partition: int) -> TableState:
+        """The state as the velocity rules read and write it, in `partition`."""
+        view = self._views.get(partition)
+        if view is None:
+            view = self._views[partition] = TableState(self, partition)
+        return view
 
 
 class TableState(ExpiringState):
-    """A Faust table of raw bytes seen through text keys (the state the velocity rules
-    read and write), remembering each partition's keys in last-written order so stale
-    ones can be swept (`streams.velocity_expiry`)."""
+    """One partition of a stage's table seen through text keys (the state the velocity
+    rules read and write). Writes go to the table's data and, as changelog records of
+    `partition` (the event's), to the agent's TableWrites: what Faust's
+    Table.__setitem__ does, without its per-record buffer, task and callback. They keep
+    the partition's keys in last-written order so stale ones can be swept
+    (`streams.velocity_expiry`). Iterating and len() see the whole table."""
 
-    def __init__(
-        self,
-        table: Any,
-        expiry: KeyExpiry,
-        partition_of: Callable[[], int] = current_partition,
-    ) -> None:
-        self._table = table
-        self._expiry = expiry
-        self._partition_of = partition_of
+    def __init__(self, stage_table: StageTable, partition: int) -> None:
+        self._stage_table = stage_table
+        self._table = stage_table.table
+        self._expiry = stage_table.expiry
+        self._partition = partition
         self._events = 0
 
     def __getitem__(self, key: str) -> bytes:
-        value = self._table.get(key.encode())
+        value = self._table.data.get(key.encode())
         if value is None:
             raise KeyError(key)
         return bytes(value)
 
     def __setitem__(self, key: str, value: bytes) -> None:
-        self._table[key.encode()] = value
-        self._expiry.written(self._partition_of(), key)
+        raw = key.encode()
+        self._table.data[raw] = value
+        self._write(raw, value)
+        self._expiry.written(self._partition, key)
 
     def __delitem__(self, key: str) -> None:
-        del self._table[key.encode()]
-        self._expiry.deleted(self._partition_of(), key)
+        raw = key.encode()
+        if raw not in self._table.data:
+            raise KeyError(key)
+        del self._table.data[raw]
+        self._write(raw, None)
+        self._expiry.deleted(self._partition, key)
+
+    def _write(self, key: bytes, value: bytes | None) -> None:
+        self._stage_table.writes.pending.append(
+            (self._stage_table.changelog, self._partition, key, value)
+        )
 
     def sweep_due(self) -> bool:
         """True on one call in SWEEP_EVERY."""
@@ -65,14 +93,13 @@ class TableState(ExpiringState):
         return self._events % SWEEP_EVERY == 0
 
     def sweep(self, is_stale: Callable[[bytes], bool]) -> int:
-        """Delete the current partition's stale keys, longest unwritten first, stopping
-        at the first live one; returns how many were deleted."""
-        partition = self._partition_of()
+        """Delete this partition's stale keys, longest unwritten first, stopping at the
+        first live one; returns how many were deleted."""
         deleted = 0
-        for key in self._expiry.oldest(partition, SWEEP_LIMIT):
-            value = self._table.get(key.encode())
+        for key in self._expiry.oldest(self._partition, SWEEP_LIMIT):
+            value = self._table.data.get(key.encode())
             if value is None:  # gone already (deleted through the changelog, revoked)
-                self._expiry.deleted(partition, key)
+                self._expiry.deleted(self._partition, key)
                 continue
             if not is_stale(bytes(value)):
                 break
@@ -81,10 +108,10 @@ class TableState(ExpiringState):
         return deleted
 
     def __iter__(self) -> Iterator[str]:
-        return (k.decode() for k in self._table)
+        return (k.decode() for k in self._table.data)
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._table.data)
 
 
 def register_velocity_stages(
@@ -135,13 +162,15 @@ def _register_stage(
         value_type=bytes,
         on_changelog_event=recovered,
     )
-    state = TableState(table, expiry)
+    writes = TableWrites()
+    stage_table = StageTable(table, expiry, writes)
 
     @app.agent(source, name=f"velocity-{stage}")
     async def velocity_stage(stream: Any) -> None:
         def handle(message: Any) -> list[OutRecord]:
+            state = stage_table.at(message.partition)
             return processor.run_stage(stage, message.value or b"", state, source_of(message))
 
-        await produce_each(app, stream, replicas, handle)
+        await produce_each(app, stream, replicas, handle, writes)
 
     return velocity_stage

@@ -19,6 +19,7 @@ from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, Key
 from streams.velocity_rule import VelocityRule, parse_rule
 from streams.velocity_state import LATE_GRACE_MS, encode_state
 from streams.watchlist_index import WatchlistIndex
+from tests.unit.stage_table import CHANGELOG, FakeTable, stage_table
 
 HOUR_MS = 3_600_000
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
@@ -108,63 +109,53 @@ def test_stale_means_no_event_at_or_after_the_limit() -> None:
 # --- the table state's sweep -------------------------------------------------------------
 
 
-class Partition:
-    """Stands in for the partition of the event being processed."""
-
-    def __init__(self) -> None:
-        self.number = 0
-
-    def __call__(self) -> int:
-        return self.number
+def table_state() -> tuple[TableState, FakeTable]:
+    """Partition 0 of a stage table, and the table."""
+    stages, table, _ = stage_table()
+    return stages.at(0), table
 
 
-def table_state() -> tuple[TableState, dict[bytes, bytes], Partition]:
-    table: dict[bytes, bytes] = {}
-    partition = Partition()
-    return TableState(table, KeyExpiry(), partition), table, partition
-
-
-def test_the_sweep_deletes_stale_keys_of_the_current_partition_only() -> None:
-    state, table, partition = table_state()
+def test_the_sweep_deletes_stale_keys_of_its_partition_only_with_tombstones_there() -> None:
+    stages, table, writes = stage_table()
+    state = stages.at(0)
     state["old"] = state_at(100)
     state["older"] = state_at(50)
-    partition.number = 1
-    state["other-partition"] = state_at(10)
-    partition.number = 0
+    stages.at(1)["other-partition"] = state_at(10)
     state["live"] = state_at(1000)
     assert state.sweep(lambda raw: is_stale(raw, 500)) == 2
-    assert set(table) == {b"other-partition", b"live"}
+    assert set(table.data) == {b"other-partition", b"live"}
+    assert writes.take()[-2:] == [(CHANGELOG, 0, b"old", None), (CHANGELOG, 0, b"older", None)]
 
 
 def test_the_sweep_stops_at_the_first_live_key_and_sends_it_back() -> None:
-    state, table, _ = table_state()
+    state, table = table_state()
     state["live"] = state_at(1000)
     state["stale"] = state_at(100)
     assert state.sweep(lambda raw: is_stale(raw, 500)) == 0
     # The live key went to the back: the next sweep reaches the stale one.
     assert state.sweep(lambda raw: is_stale(raw, 500)) == 1
-    assert set(table) == {b"live"}
+    assert set(table.data) == {b"live"}
 
 
 def test_the_sweep_looks_at_a_bounded_number_of_keys() -> None:
-    state, table, _ = table_state()
+    state, table = table_state()
     for i in range(SWEEP_LIMIT + 5):
         state[str(i)] = state_at(1)
     assert state.sweep(lambda raw: is_stale(raw, 500)) == SWEEP_LIMIT
-    assert len(table) == 5
+    assert len(table.data) == 5
 
 
 def test_keys_gone_from_the_table_leave_the_index() -> None:
-    state, table, _ = table_state()
+    state, table = table_state()
     state["gone"] = state_at(1)
     state["live"] = state_at(1000)
-    del table[b"gone"]  # e.g. a tombstone applied from the changelog
+    del table.data[b"gone"]  # e.g. a tombstone applied from the changelog
     assert state.sweep(lambda raw: is_stale(raw, 500)) == 0
     assert list(state._expiry.oldest(0, 10)) == ["live"]
 
 
 def test_a_sweep_is_due_on_one_event_in_sweep_every() -> None:
-    state, _, _ = table_state()
+    state, _ = table_state()
     due = [state.sweep_due() for _ in range(3 * SWEEP_EVERY)]
     assert due.count(True) == 3 and due[SWEEP_EVERY - 1]
     assert isinstance(state, ExpiringState)
@@ -193,7 +184,7 @@ class Stage:
         self.rules = [rule("r", "10m")]
         self.processor = PaymentProcessor(WatchlistIndex(), 0.9, clock=lambda: now)
         self.processor.rules = RuleSet.from_rules(self.rules)
-        self.state, self.table, _ = table_state()
+        self.state, self.table = table_state()
         self.offset = 0
 
     def pay(self, txn_id: str, at: datetime, payee: str) -> str:
@@ -205,7 +196,7 @@ class Stage:
         return str(orjson.loads(decision.value)["decision"])
 
     def holds(self, payee: str) -> bool:
-        return any(payee.encode() in key for key in self.table)
+        return any(payee.encode() in key for key in self.table.data)
 
 
 def test_a_payee_never_paid_again_is_swept_once_out_of_every_window() -> None:
