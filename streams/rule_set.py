@@ -23,6 +23,9 @@ class RuleSet:
 
     rules: Mapping[str, VelocityRule] = field(default_factory=dict)
     _by_stage: Mapping[str, tuple[VelocityRule, ...]] = field(init=False, repr=False, compare=False)
+    _gates: tuple[tuple[str, tuple[VelocityRule, ...]], ...] = field(
+        init=False, repr=False, compare=False
+    )
 
     EMPTY: ClassVar[RuleSet]
 
@@ -34,6 +37,14 @@ class RuleSet:
         enabled = self.enabled()
         by_stage = {stage: tuple(r for r in enabled if r.stage == stage) for stage in STAGES}
         object.__setattr__(self, "_by_stage", MappingProxyType(by_stage))
+        # Per stage with rules, the rules that apply to most payments first (those without
+        # a members or amounts filter), so the per-payment check stops early.
+        gates = tuple(
+            (stage, tuple(sorted(rules, key=_filters)))
+            for stage, rules in by_stage.items()
+            if rules
+        )
+        object.__setattr__(self, "_gates", gates)
 
     @classmethod
     def from_rules(cls, rules: Iterable[VelocityRule]) -> RuleSet:
@@ -82,9 +93,7 @@ class RuleSet:
         """The stages, in visiting order, with at least one enabled rule applying to
         `payment`: the stages it must pass through before it is decided."""
         return tuple(
-            stage
-            for stage in STAGES
-            if any(rule.applies_to(payment) for rule in self._by_stage[stage])
+            stage for stage, rules in self._gates if any(rule.applies_to(payment) for rule in rules)
         )
 
     def __len__(self) -> int:
@@ -92,3 +101,8 @@ class RuleSet:
 
 
 RuleSet.EMPTY = RuleSet()
+
+
+def _filters(rule: VelocityRule) -> int:
+    """How many of the members and amounts filters a rule has."""
+    return (rule.members is not None) + (rule.amounts is not None)
