@@ -239,10 +239,11 @@ def start_workers(
     ]
 
 
-def solo_config(config: BenchConfig) -> BenchConfig:
-    """The one-worker reference of a run with several workers: the same payments under
-    other member names, so neither phase reads the other's topics, decisions or state."""
-    return replace(config, members=tuple(f"{m}-solo" for m in config.members), workers=1)
+def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchConfig:
+    """A reference phase of a run: the same payments under member names ending in
+    `-name`, so no phase reads another's topics, decisions or state, with `changes`."""
+    members = tuple(f"{m}-{name}" for m in config.members)
+    return replace(config, members=members, **changes)
 
 
 def decide_backlog(
@@ -258,14 +259,18 @@ def decide_backlog(
     return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
 
 
-def one_worker_rate(settings: Settings, config: BenchConfig, work: Path) -> float:
-    """Screening throughput of one worker over `config`'s backlog, payments/s."""
-    [worker] = start_workers(settings, config, work, app_id="bench-screening-solo")
+def reference_phase(
+    settings: Settings, config: BenchConfig, work: Path, app_id: str
+) -> tuple[float, float]:
+    """Screening throughput (payments/s) and CPU per payment (ms) of `config`'s workers
+    over its backlog, as consumer group `app_id`: a run's reference phases."""
+    workers = start_workers(settings, config, work, app_id=app_id)
     try:
-        stamps, _ = decide_backlog(settings, config, [worker])
+        stamps, cpu_used = decide_backlog(settings, config, workers)
     finally:
-        terminate(worker)
-    return rate_from_timestamps(list(stamps.values()))
+        for worker in workers:
+            terminate(worker)
+    return rate_from_timestamps(list(stamps.values())), 1000.0 * cpu_used / max(1, len(stamps))
 
 
 def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
@@ -310,19 +315,23 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
 
 
 def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str, Any]:
-    """Every figure of the benchmark, measured in one run against one broker."""
-    solo = solo_config(config) if config.workers > 1 else None
+    """Every figure of the benchmark, measured in one run against one broker. With
+    several workers, one worker runs a copy of the backlog first (the scaling); with
+    rules, the workers run a copy without rules before the rules are published (what
+    the rules cost)."""
+    solo = reference_config(config, "solo", workers=1) if config.workers > 1 else None
+    bare = reference_config(config, "no-rules", rules=()) if config.rules else None
+    references = [c for c in (solo, bare) if c is not None]
     started = time.perf_counter()
     sample = prepare_broker(
         settings,
-        [*config.members, *(solo.members if solo else ())],
-        config.rules,
+        [m for c in (config, *references) for m in c.members],
+        (),
         config.watchlist,
         extra_topics=[RAW_SINK, FAUST_SINK],
     )
-    preload_payments(settings, config, sample)
-    if solo is not None:
-        preload_payments(settings, solo, sample)
+    for each in (config, *references):
+        preload_payments(settings, each, sample)
     progress(
         f"watchlist of {config.watchlist:,} and {config.payments:,} payments loaded in "
         f"{time.perf_counter() - started:.1f}s"
@@ -333,8 +342,14 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         work = Path(tmp)
         baseline = faust_baseline(settings, config, work)
         progress(f"stock Faust baseline: {baseline:,.0f} payments/s")
-        one_worker = one_worker_rate(settings, solo, work) if solo is not None else None
-        if one_worker is not None:
+        no_rules: tuple[float, float] | None = None
+        if bare is not None:
+            no_rules = reference_phase(settings, bare, work, "bench-screening-no-rules")
+            progress(f"without rules: {no_rules[0]:,.0f} payments/s, {no_rules[1]:.3f} ms CPU")
+            publish_rules(settings, config.rules)
+        one_worker = None
+        if solo is not None:
+            one_worker = reference_phase(settings, solo, work, "bench-screening-solo")[0]
             progress(f"one worker: {one_worker:,.0f} payments/s")
         workers = start_workers(settings, config, work)
         try:
@@ -350,6 +365,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         finally:
             for worker in workers:
                 terminate(worker)
+    cpu_ms = 1000.0 * cpu_used / max(1, len(stamps))
     return {
         "events": config.payments,
         "decided": len(stamps),
@@ -363,7 +379,10 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
         "latency_offered_eps": latency["offered_eps"],
         "latency_decided": latency["decided"],
-        "cpu_ms_per_payment": 1000.0 * cpu_used / max(1, len(stamps)),
+        "cpu_ms_per_payment": cpu_ms,
+        "no_rules_eps": no_rules[0] if no_rules else None,
+        "no_rules_cpu_ms_per_payment": no_rules[1] if no_rules else None,
+        "rule_cost": cpu_ms / no_rules[1] - 1.0 if no_rules and no_rules[1] else None,
         "peak_memory_mb": max(peaks),
         "watchlist_entries": config.watchlist,
         "velocity_rules": len(config.rules),

@@ -130,11 +130,23 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
         ("latency p95", f"{latency['p95']:.1f} ms", ""),
         ("latency p99", f"{latency['p99']:.1f} ms", "<= 35 ms"),
         ("CPU per payment", f"{result['cpu_ms_per_payment']:.3f} ms", ""),
+        *rule_cost_rows(result),
         ("peak worker memory", f"{result['peak_memory_mb']:.0f} MiB", ""),
     ]
     click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
     for label, value, target in rows:
         click.echo(f"{label:<26}{value:>22}   {target}")
+
+
+def rule_cost_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The same run without rules and what the rules add, in runs with rules."""
+    if result["rule_cost"] is None:
+        return []
+    return [
+        ("without rules, same run", f"{result['no_rules_eps']:,.0f} /s", ""),
+        ("CPU without rules", f"{result['no_rules_cpu_ms_per_payment']:.3f} ms", ""),
+        ("CPU added by the rules", f"{100 * result['rule_cost']:+.0f} %", "<= 30 %"),
+    ]
 
 
 def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:

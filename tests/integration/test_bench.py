@@ -28,7 +28,10 @@ def bench(
     return run, orjson.loads(results.read_bytes())
 
 
-def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
+DEFAULT_RULES = Path(__file__).resolve().parents[2] / "deploy" / "rules" / "default.yaml"
+
+
+def test_bench_with_two_workers_and_rules_writes_every_figure_scaling_and_rule_cost(
     own_broker: str, tmp_path: Path
 ) -> None:
     run, figures = bench(
@@ -44,20 +47,33 @@ def test_bench_with_two_workers_writes_every_figure_and_the_scaling(
         "200",
         "--latency-seconds",
         "5",
+        "--rules",
+        str(DEFAULT_RULES),
     )
     assert figures["events"] == figures["decided"] == 1000
+    assert figures["velocity_rules"] == 6
     assert figures["workers"] == 2
     assert figures["latency_decided"] == 1000  # 200/s for 5 s, every one decided
-    for rate in ("screening_eps", "faust_baseline_eps", "raw_ceiling_eps", "one_worker_eps"):
+    for rate in (
+        "screening_eps",
+        "faust_baseline_eps",
+        "raw_ceiling_eps",
+        "one_worker_eps",
+        "no_rules_eps",
+    ):
         assert figures[rate] > 0, rate
     assert figures["scaling_vs_one_worker"] == pytest.approx(
         figures["screening_eps"] / figures["one_worker_eps"]
     )
     latency = figures["latency_ms"]
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
-    assert figures["cpu_ms_per_payment"] > 0
+    assert figures["cpu_ms_per_payment"] > 0 and figures["no_rules_cpu_ms_per_payment"] > 0
+    assert figures["rule_cost"] == pytest.approx(
+        figures["cpu_ms_per_payment"] / figures["no_rules_cpu_ms_per_payment"] - 1
+    )
     assert figures["peak_memory_mb"] > 50
     assert b"scaling (2 / 1 workers)" in run.stdout
+    assert b"CPU added by the rules" in run.stdout
 
 
 def test_soak_decides_every_offered_payment_once_and_samples_memory(
