@@ -16,6 +16,7 @@ import faust
 from streams import topics
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, source_of
+from streams.app import RawSchema
 from streams.processor import OutRecord, PaymentProcessor
 from streams.settings import Settings
 from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
@@ -137,10 +138,7 @@ def _register_stage(
 ) -> Any:
     source = app.topic(
         topics.velocity_stage_topic(settings.app_id, stage),
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
+        schema=RawSchema(),
         partitions=settings.topic_partitions,
         internal=True,
     )
