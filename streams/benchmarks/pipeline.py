@@ -270,7 +270,12 @@ def reference_phase(
     finally:
         for worker in workers:
             terminate(worker)
-    return rate_from_timestamps(list(stamps.values())), 1000.0 * cpu_used / max(1, len(stamps))
+    return backlog_figures(stamps, cpu_used)
+
+
+def backlog_figures(stamps: dict[bytes, int], cpu_s: float) -> tuple[float, float]:
+    """Throughput (payments/s) and CPU per payment (ms) of a backlog's decisions."""
+    return rate_from_timestamps(list(stamps.values())), 1000.0 * cpu_s / max(1, len(stamps))
 
 
 def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
@@ -354,7 +359,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         workers = start_workers(settings, config, work)
         try:
             stamps, cpu_used = decide_backlog(settings, config, workers)
-            screening = rate_from_timestamps(list(stamps.values()))
+            screening, cpu_ms = backlog_figures(stamps, cpu_used)
             progress(f"screening: {screening:,.0f} payments/s ({len(stamps):,} decided)")
             latency = paced_latency(settings, config)
             progress(
@@ -365,7 +370,6 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         finally:
             for worker in workers:
                 terminate(worker)
-    cpu_ms = 1000.0 * cpu_used / max(1, len(stamps))
     return {
         "events": config.payments,
         "decided": len(stamps),
