@@ -8,9 +8,10 @@ written longest ago and the likeliest to be stale. Whoever sweeps reads a front 
 state, deletes it if it is stale, and otherwise sends it to the back, so one key with an
 odd event time cannot hold the others up.
 
-Tombstones of deleted keys must go to the key's own changelog partition, which Faust
-takes from the event being processed: so a partition is swept only while one of its own
-events is processed, and the index keeps partitions apart."""
+Tombstones of deleted keys must go to the key's own changelog partition, the partition of
+the stage event being processed (the stage topic and the table are partitioned alike): so
+a partition is swept only while one of its own events is processed, and the index keeps
+partitions apart."""
 
 from __future__ import annotations
 
