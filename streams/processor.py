@@ -65,19 +65,6 @@ class OutRecord:
     headers: Headers = field(default_factory=list)
 
 
-# Payments handed to a velocity stage, remembered by where they came from until a stage
-# in this process decides them: decoding (validation, canonical identifiers) is a stage's
-# costliest step, and a hand-off often comes back to the worker that made it (always,
-# with one worker). Bounded, as hand-offs taken by other workers never come back.
-HANDED_MAX = 10_000
-
-Origin = tuple[str, int, int]
-
-
-def _origin(handoff: StageHandoff) -> Origin:
-    return (handoff.source.topic, handoff.source.partition, handoff.source.offset)
-
-
 def _fingerprint(raw: bytes) -> bytes:
     return hashlib.blake2b(raw, digest_size=16).digest()
 
@@ -120,7 +107,6 @@ class PaymentProcessor:
         self.clock = clock
         self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
         self._recent_max = recent_decisions
-        self._handed: OrderedDict[Origin, tuple[StageHandoff, Payment]] = OrderedDict()
         self.rules: RuleSet = RuleSet.EMPTY
         self.velocity_state: dict[str, bytes] = {}
 
@@ -163,10 +149,7 @@ class PaymentProcessor:
             if not stages:
                 return self.decide(payment, masked, [])
             origin = StageSource(source.topic, source.partition, source.offset)
-            handoff = StageHandoff(masked, member, origin, stages, ())
-            self._handed[_origin(handoff)] = (handoff, payment)
-            if len(self._handed) > HANDED_MAX:
-                self._handed.popitem(last=False)
+            handoff = StageHandoff(masked, member, origin, stages, (), payment)
             return [self._to_stage(handoff, payment)]
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, "route", exc)
@@ -177,8 +160,8 @@ class PaymentProcessor:
         """One velocity stage: update the stage's window state, then hand the payment to
         its next stage or decide it. A stage that fails holds the payment."""
         try:
-            handoff = StageHandoff.decode(value)
-            payment = self._handed_payment(handoff)
+            handoff = StageHandoff.decode(value, self.payer_key)
+            payment = handoff.decoded
             if payment is None:
                 payment = decode_payment(handoff.payment, handoff.member, self.payer_key)
         except (ValueError, PaymentError) as exc:
@@ -196,23 +179,11 @@ class PaymentProcessor:
         remaining = tuple(s for s in handoff.stages if s != stage)
         try:
             if remaining:
-                forwarded = replace(handoff, stages=remaining, results=results)
+                forwarded = replace(handoff, stages=remaining, results=results, decoded=payment)
                 return [self._to_stage(forwarded, payment)]
-            self._handed.pop(_origin(handoff), None)
             return self.decide(payment, handoff.payment, results)
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, f"velocity:{stage}", exc)
-
-    def _handed_payment(self, handoff: StageHandoff) -> Payment | None:
-        """The payment this process decoded when it made `handoff`, if the hand-off
-        carries exactly the bytes and member it was decoded from."""
-        entry = self._handed.get(_origin(handoff))
-        if entry is None:
-            return None
-        made, payment = entry
-        if made.payment != handoff.payment or made.member != handoff.member:
-            return None
-        return payment
 
     def _sweep(self, state: ExpiringState, payment: Payment, stage: str) -> None:
         """Delete window state of keys no rule of the stage can see again. The stream's

@@ -1,12 +1,12 @@
 """A payment through the worker's velocity stages (PaymentProcessor.route, then run_stage
 per stage topic record): the decisions equal offline screening's, whether a stage runs
-in the process that handed the payment over (which reuses the payment it decoded) or in
-another one (which decodes the hand-off), and a hand-off is always screened as the bytes
-it carries."""
+in the process that handed the payment over or in another one; no stage decodes the
+payment again, unless its hand-off lacks the decoded form."""
 
 from __future__ import annotations
 
 from collections.abc import MutableMapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -124,14 +124,12 @@ def decoded(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return seen
 
 
-def test_the_process_that_handed_over_does_not_decode_the_payment_again(
-    decoded: list[bytes],
-) -> None:
+def test_no_stage_decodes_the_payment_again(decoded: list[bytes]) -> None:
     screening, states = new_processor(), fresh_states()
     through_stages(screening, screening, states, payment(0), 0)
-    assert len(decoded) == 1  # admission only; the three stages reused it
+    assert len(decoded) == 1  # admission only; the three stages took the decoded form
     through_stages(screening, new_processor(), states, payment(1), 1)
-    assert len(decoded) == 2 + 3  # a process that did not hand it over decodes per stage
+    assert len(decoded) == 2  # in another process too
 
 
 def run_stages(screening: PaymentProcessor, states: States, record: OutRecord) -> OutRecord:
@@ -144,28 +142,44 @@ def run_stages(screening: PaymentProcessor, states: States, record: OutRecord) -
     return records[-1]
 
 
-def test_a_hand_off_is_screened_as_the_bytes_it_carries() -> None:
+def without_decoded_form(record: OutRecord) -> OutRecord:
+    document = orjson.loads(record.value)
+    del document["decoded"]
+    return replace(record, value=orjson.dumps(document))
+
+
+def test_a_hand_off_without_the_decoded_form_has_its_bytes_decoded_once(
+    decoded: list[bytes],
+) -> None:
+    # Hand-offs written before the decoded form was added (a rolling upgrade).
+    screening, states = new_processor(), fresh_states()
+    [handoff] = screening.route(payment(4), *source(payment(4), 4))
+    old = run_stages(screening, fresh_states(), without_decoded_form(handoff))
+    assert len(decoded) == 1 + 1  # the first stage decodes; it hands the rest decoded
+    assert old == run_stages(new_processor(), states, handoff)
+
+
+def test_a_hand_off_with_a_malformed_decoded_form_is_dead_lettered() -> None:
+    screening = new_processor()
+    [handoff] = screening.route(payment(2), *source(payment(2), 2))
+    document = orjson.loads(handoff.value)
+    document["decoded"][2] = "not a time"
+    [dead] = screening.run_stage(
+        "payee", orjson.dumps(document), {}, Source(handoff.topic, 3, 17, handoff.key)
+    )
+    assert dead.topic == topics.DLQ_PAYMENTS
+    letter = orjson.loads(dead.value)
+    assert letter["error_code"] == "INVALID_HANDOFF"
+    assert (letter["source_partition"], letter["source_offset"]) == (3, 17)
+
+
+def test_a_hand_off_is_screened_as_the_payment_it_carries() -> None:
     screening, states = new_processor(), fresh_states()
     origin, member = source(payment(0), 0)
     screening.route(payment(0), origin, member)
-    # Another payment's hand-off naming the same origin (a bug, a foreign producer): the
-    # payment remembered for that origin must not stand in for it.
+    # Another payment's hand-off naming the same origin (a bug, a foreign producer).
     [forged] = new_processor().route(payment(8, payee="OTHER"), origin, member)
     decision = orjson.loads(run_stages(screening, states, forged).value)
     assert decision["txn_id"] == "t8"
     assert [key for key in states["payee"] if "OTHER" in key]
     assert not [key for key in states["payee"] if "M-0" in key]
-
-
-def test_remembered_hand_offs_are_bounded(
-    monkeypatch: pytest.MonkeyPatch, decoded: list[bytes]
-) -> None:
-    monkeypatch.setattr(processor_module, "HANDED_MAX", 3)
-    screening, states = new_processor(), fresh_states()
-    handoffs = [screening.route(payment(i), *source(payment(i), i))[0] for i in range(5)]
-    assert len(decoded) == 5
-    run_stages(screening, states, handoffs[4])
-    assert len(decoded) == 5  # remembered
-    decision = run_stages(screening, states, handoffs[0])
-    assert len(decoded) == 5 + 3  # forgotten: decoded at each of its three stages
-    assert orjson.loads(decision.value)["txn_id"] == "t0"
