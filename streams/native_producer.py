@@ -73,9 +73,9 @@ class NativeSender:
             if future.done():
                 return
             if err is not None:
-                failure = ProducerSendError(f"record to {topic} not delivered: {err}")
-                self.failure = self.failure or failure
-                future.set_exception(failure)
+                self._checked(err, message)
+                assert self.failure is not None
+                future.set_exception(self.failure)
                 return
             stamp = message.timestamp()[1]
             tp = TP(topic, message.partition() or 0)
@@ -99,6 +99,38 @@ class NativeSender:
                 await asyncio.sleep(QUEUE_FULL_WAIT_S)
         self._producer.poll(0)
         return future
+
+    def send_untracked(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        headers: Any,
+    ) -> bool:
+        """Queue one record with no future to resolve (for records nobody awaits, as the
+        agents' output): a delivery failure makes every later flush raise, as with
+        `send`. False, with nothing queued, while librdkafka's local queue is full."""
+        if self.failure is not None:
+            raise self.failure
+        try:
+            self._producer.produce(
+                topic,
+                value,
+                key,
+                partition=-1 if partition is None else partition,
+                headers=headers or None,
+                on_delivery=self._checked,
+            )
+        except BufferError:
+            self._producer.poll(0)  # let deliveries make room
+            return False
+        self._producer.poll(0)
+        return True
+
+    def _checked(self, err: KafkaError | None, message: Message) -> None:
+        if err is not None and self.failure is None:
+            self.failure = ProducerSendError(f"record to {message.topic()} not delivered: {err}")
 
     async def delivered(self, future: asyncio.Future[RecordMetadata]) -> RecordMetadata:
         """Serve delivery reports until `future` (from `send`) resolves; its result."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from time import perf_counter
-from typing import Any
+from typing import Any, cast
 
 import faust
 
 from streams import metrics
 from streams.agents.compacted_replica import Follower
 from streams.processor import OutRecord, Source
+from streams.transport import Producer
 
 
 class TableWrites:
@@ -50,14 +51,16 @@ async def produce_each(
     # would allow listed sellers or decide a redelivery anew.
     for follower in followers:
         await follower.ready.wait()
-    producer = app.producer
+    producer = cast(Producer, app.producer)  # the app's transport is streams.transport
     processing_time = metrics.PROCESSING_TIME
     async for event in stream.events():
         started = perf_counter()
         records = handle(event.message)
         if writes is not None and writes.pending:
             for topic, partition, key, value in writes.take():
-                await producer.send(topic, key, value, partition, None, None)
+                await producer.send_untracked(topic, key, value, partition, None)
         for record in records:
-            await producer.send(record.topic, record.key, record.value, None, None, record.headers)
+            await producer.send_untracked(
+                record.topic, record.key, record.value, None, record.headers
+            )
         processing_time.observe(perf_counter() - started)

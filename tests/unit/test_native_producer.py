@@ -90,3 +90,39 @@ def test_send_and_wait_serves_delivery_reports_itself() -> None:
             )
 
     asyncio.run(scenario())
+
+
+def test_an_untracked_record_not_delivered_fails_every_later_flush_and_send() -> None:
+    config = {
+        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
+        "message.timeout.ms": 300,
+        "log_level": 0,
+    }
+
+    async def scenario() -> None:
+        sender = NativeSender(config, asyncio.get_running_loop())
+        assert sender.send_untracked("t", b"k", b"v", 3, [("h", b"1")])
+        assert sender.pending() == 1
+        with pytest.raises(ProducerSendError, match="record to t not delivered"):
+            await sender.flush(timeout_s=10)
+        with pytest.raises(ProducerSendError):
+            sender.send_untracked("t", b"k", b"v", None, None)
+
+    asyncio.run(scenario())
+
+
+def test_an_untracked_record_is_refused_whole_while_the_local_queue_is_full() -> None:
+    config = {
+        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
+        "queue.buffering.max.messages": 1,
+        "log_level": 0,
+    }
+
+    async def scenario() -> None:
+        sender = NativeSender(config, asyncio.get_running_loop())
+        assert sender.send_untracked("t", None, b"first", None, None)
+        assert not sender.send_untracked("t", None, b"second", None, None)
+        assert sender.pending() == 1
+        assert sender.failure is None
+
+    asyncio.run(scenario())
