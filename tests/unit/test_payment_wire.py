@@ -23,7 +23,7 @@ PAYEES: list[dict[str, str]] = [
     {"domain": "Shop.Example.co.uk", "url": "https://www.example.co.uk/path?q=1"},
     {"email": "Seller@Example.COM", "phone": "+44 20 7946 0958"},
     {"phone": "020 7946 0958", "country": "GB"},
-    {"name": "  Ｆｕｌｌ-width  Traders Ltd. "},
+    {"name": "  \uff26\uff55\uff4c\uff4c-width  Traders Ltd. "},
     {"iban": "not an iban", "email": "no at sign", "name": "Valid Name"},
 ]
 
