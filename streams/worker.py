@@ -19,6 +19,7 @@ from streams.agents.screen import register_screen_agent
 from streams.agents.velocity_stage import register_velocity_stages
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.app import create_app
+from streams.heap import freeze_loaded_state
 from streams.links import LinkIndex
 from streams.parse_cache import open_cache
 from streams.processor import PaymentProcessor
@@ -68,6 +69,7 @@ def build_worker_app(settings: Settings) -> faust.App:
     async def follow_replicated_state() -> None:
         for each in replicas:
             each.start(asyncio.get_running_loop())
+        await freeze_loaded_state(replicas)
 
     if not settings.members:
 
