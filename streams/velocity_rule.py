@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
@@ -118,11 +119,12 @@ class VelocityRule:
     amounts: frozenset[Decimal] | None
     version: str
     rationale: str | None = None
+    # The window in whole milliseconds (event times are compared in ms); derived once,
+    # as every payment's observation needs it several times.
+    window_ms: int = dataclass_field(init=False, repr=False, compare=False)
 
-    @property
-    def window_ms(self) -> int:
-        """The window in whole milliseconds (event times are compared in ms)."""
-        return self.window // timedelta(milliseconds=1)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "window_ms", self.window // timedelta(milliseconds=1))
 
     @property
     def stage(self) -> str:

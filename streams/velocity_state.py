@@ -59,7 +59,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections import Counter, deque
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation, localcontext
 from operator import itemgetter
 from typing import Any
 
@@ -79,6 +79,8 @@ THIN_EVERY = 16
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 _ZERO = Decimal(0)
+# Exact for every threshold the schema allows, without entering a context per call.
+_PRECISE = Context(prec=DECIMAL_PRECISION)
 _FIELDS = (itemgetter(0), itemgetter(1), itemgetter(2))
 
 
@@ -100,8 +102,9 @@ def _digest(person: bytes, member_id: str, value: str) -> str:
 
 def observation_cap(rule: VelocityRule) -> Decimal:
     """C: observations are exact below it and reported as C at or above it."""
-    bound = Decimal(math.ceil(rule.threshold)) if rule.measure == "count" else rule.threshold
-    return CAP_FACTOR * bound
+    if rule.measure == "count":
+        return Decimal(CAP_FACTOR * math.ceil(rule.threshold))
+    return _PRECISE.multiply(CAP_FACTOR, rule.threshold)
 
 
 def observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[list[Event], Decimal]:
@@ -111,24 +114,30 @@ def observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[list
 
     A redelivered payment (its txn ref already present) is not added again and observes
     as of its own event time, so it gets the same value when nothing else changed."""
+    if rule.measure != "sum_amount":  # only sums of amounts need the precision
+        return _observe(events, event, rule)
     with localcontext() as ctx:
         ctx.prec = DECIMAL_PRECISION
-        ordered = sorted(events)  # linear on the already sorted lists state holds
-        ref = event[1]
-        if ref in map(itemgetter(1), ordered):
-            known = next(e for e in ordered if e[1] == ref)
-            return ordered, _measure(ordered, known[0], rule)
-        if _counts(event, rule.measure):
-            insort(ordered, event)
-        observed = _measure(ordered, event[0], rule)
-        # Events no promised observation can see: older than newest - grace - window.
-        horizon = ordered[-1][0] - grace_ms(rule) - rule.window_ms if ordered else 0
-        ordered = ordered[bisect_left(ordered, horizon, key=_time) :]
-        # Thinning on about one insert in THIN_EVERY (chosen by the txn ref, so a replay
-        # thins alike) keeps its linear cost off most payments.
-        if len(ordered) > MAX_EVENTS or zlib.crc32(ref.encode()) % THIN_EVERY == 0:
-            ordered = _thin(ordered, rule)
-        return ordered, observed
+        return _observe(events, event, rule)
+
+
+def _observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[list[Event], Decimal]:
+    ordered = sorted(events)  # linear on the already sorted lists state holds
+    ref = event[1]
+    if ref in map(itemgetter(1), ordered):
+        known = next(e for e in ordered if e[1] == ref)
+        return ordered, _measure(ordered, known[0], rule)
+    if _counts(event, rule.measure):
+        insort(ordered, event)
+    observed = _measure(ordered, event[0], rule)
+    # Events no promised observation can see: older than newest - grace - window.
+    horizon = ordered[-1][0] - grace_ms(rule) - rule.window_ms if ordered else 0
+    ordered = ordered[bisect_left(ordered, horizon, key=_time) :]
+    # Thinning on about one insert in THIN_EVERY (chosen by the txn ref, so a replay
+    # thins alike) keeps its linear cost off most payments.
+    if len(ordered) > MAX_EVENTS or zlib.crc32(ref.encode()) % THIN_EVERY == 0:
+        ordered = _thin(ordered, rule)
+    return ordered, observed
 
 
 def grace_ms(rule: VelocityRule) -> int:

@@ -168,6 +168,25 @@ def test_fractional_count_threshold_caps_at_four_times_its_ceiling() -> None:
     assert observation_cap(rule(threshold="2.5")) == 12
 
 
+@pytest.mark.parametrize(
+    ("measure", "threshold", "cap"),
+    [
+        ("count", "99999999999999999999.00000000000000000001", 4 * 10**20 * Decimal(1)),
+        ("distinct_payers", "99999999999999999999", Decimal("399999999999999999996")),
+        (
+            "sum_amount",
+            "99999999999999999999.99999999999999999999",
+            Decimal("399999999999999999999.99999999999999999996"),
+        ),
+    ],
+)
+def test_the_cap_is_exact_for_the_longest_thresholds(
+    measure: str, threshold: str, cap: Decimal
+) -> None:
+    # 40 and 21 digits: beyond the 28 of Decimal's default context.
+    assert observation_cap(rule(measure, threshold=threshold)) == cap
+
+
 def test_events_older_than_grace_and_window_behind_the_newest_are_dropped() -> None:
     r = rule(window="10s", threshold=100)  # grace: an hour
     newest = LATE_GRACE_MS + 25_000
