@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +37,9 @@ from streams.velocity_rule import VelocityRule
 Progress = Callable[[str], None]
 RAW_SINK = "bench.raw"
 FAUST_SINK = "bench.faust"
+CONSUMED_METRIC = "screening_payments_consumed_total"
+# How often the benchmark asks a starting worker whether it consumed a payment yet.
+SCREENING_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -216,27 +220,68 @@ def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float
     return rate_from_timestamps(list(stamps.values()))
 
 
+@dataclass(frozen=True)
+class BenchWorker:
+    """A screening worker the benchmark started, and the port of its metrics page."""
+
+    process: subprocess.Popen[bytes]
+    web_port: int
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self.process.pid
+
+
 def start_workers(
     settings: Settings, config: BenchConfig, work: Path, app_id: str = "bench-screening"
-) -> list[Any]:
+) -> list[BenchWorker]:
     """`config.workers` screening workers in one consumer group, `app_id`."""
     env = {
         "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
         "SCREENING_MEMBERS": ",".join(config.members),
         "SCREENING_APP_ID": app_id,
     }
-    return [
-        start_process(
+    workers = []
+    for i in range(config.workers):
+        port = free_port()
+        process = start_process(
             ["-m", "streams.cli.main", "worker"],
             {
                 **env,
-                "SCREENING_WEB_PORT": str(free_port()),
+                "SCREENING_WEB_PORT": str(port),
                 "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
             },
             work / f"{app_id}-{i}.log",
         )
-        for i in range(config.workers)
-    ]
+        workers.append(BenchWorker(process, port))
+    return workers
+
+
+def payments_consumed(worker: BenchWorker) -> float:
+    """The payments a worker consumed (its `screening_payments_consumed_total`), 0 while
+    its metrics page does not answer."""
+    try:
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{worker.web_port}/metrics", timeout=2
+        ) as response:
+            text = response.read().decode()
+    except OSError:
+        return 0.0
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(CONSUMED_METRIC + "{")
+    )
+
+
+def wait_until_screening(workers: list[BenchWorker], timeout_s: float) -> None:
+    """Return once a worker consumed its first payment."""
+    deadline = time.monotonic() + timeout_s
+    while not any(payments_consumed(w) > 0 for w in workers):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no worker consumed a payment within {timeout_s:.0f}s")
+        time.sleep(SCREENING_POLL_S)
 
 
 def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchConfig:
@@ -247,13 +292,15 @@ def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchCon
 
 
 def decide_backlog(
-    settings: Settings, config: BenchConfig, workers: list[Any]
+    settings: Settings, config: BenchConfig, workers: list[BenchWorker]
 ) -> tuple[dict[bytes, int], float]:
-    """Wait for the workers' first decision, then for every preloaded payment's; returns
-    each decision's broker timestamp and the workers' CPU seconds in between (start-up
-    and watchlist replay are not screening)."""
+    """Wait until the workers consume their first payment, then for every preloaded
+    payment's decision; returns each decision's broker timestamp and the workers' CPU
+    seconds from that first payment on (start-up and watchlist replay are not
+    screening). Not from the first decision: with velocity rules, the workers route
+    thousands of payments to their stages before the first is decided."""
     decisions = [topics.decisions_topic(m) for m in config.members]
-    collect_timestamps(settings, decisions, 1, 300, "starting")
+    wait_until_screening(workers, 300)
     cpu_before = sum(process_stats(w.pid)[0] for w in workers)
     stamps = collect_timestamps(settings, decisions, config.payments, 600, "screening")
     return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
@@ -269,7 +316,7 @@ def reference_phase(
         stamps, cpu_used = decide_backlog(settings, config, workers)
     finally:
         for worker in workers:
-            terminate(worker)
+            terminate(worker.process)
     return backlog_figures(stamps, cpu_used)
 
 
@@ -369,7 +416,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
             peaks = [process_stats(w.pid)[1] for w in workers]
         finally:
             for worker in workers:
-                terminate(worker)
+                terminate(worker.process)
     return {
         "events": config.payments,
         "decided": len(stamps),

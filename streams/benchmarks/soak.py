@@ -186,7 +186,7 @@ def run(settings: Settings, config: SoakConfig, progress: Progress) -> dict[str,
             decided = counted.get("decided", Counter())
             samples.append((samples[-1][0], resident_mb(worker.pid)))
         finally:
-            terminate(worker)
+            terminate(worker.process)
     return {
         "minutes": config.minutes,
         "offered_eps": config.rate,
