@@ -31,7 +31,14 @@ from streams.rules.base import RuleResult, ScreeningContext, WatchlistView
 from streams.rules.velocity import evaluate_all, evaluate_stage, expiry_horizon_ms, is_stale
 from streams.screening import INTERNAL_ERROR, screen
 from streams.settings import Settings
-from streams.stage_handoff import StageHandoff, StageSource, is_enforced, stage_key
+from streams.stage_handoff import (
+    StageHandoff,
+    StageSource,
+    UnreadableHandoff,
+    decode_record,
+    is_enforced,
+    stage_key,
+)
 from streams.velocity_expiry import ExpiringState
 from streams.velocity_state import event_time_ms
 
@@ -157,17 +164,34 @@ class PaymentProcessor:
     def run_stage(
         self, stage: str, value: bytes, state: MutableMapping[str, bytes], source: Source
     ) -> list[OutRecord]:
-        """One velocity stage: update the stage's window state, then hand the payment to
-        its next stage or decide it. A stage that fails holds the payment."""
-        try:
-            handoff = StageHandoff.decode(value, self.payer_key)
-            payment = handoff.decoded
-            if payment is None:
+        """One velocity stage for each payment a stage-topic record carries (one, or a
+        batch): update the stage's window state, then hand the payment to its next stage
+        or decide it. A stage that fails holds the payment."""
+        records: list[OutRecord] = []
+        for handoff in decode_record(value, self.payer_key):
+            if isinstance(handoff, UnreadableHandoff):
+                # Only workers write stage topics: a hand-off they cannot read is a bug
+                # or a foreign producer, kept for inspection like any bad payment.
+                records.append(
+                    self._dead_letter(handoff.value, "INVALID_HANDOFF", handoff.error, source)
+                )
+            else:
+                records += self._run_handoff(stage, handoff, state, source)
+        return records
+
+    def _run_handoff(
+        self,
+        stage: str,
+        handoff: StageHandoff,
+        state: MutableMapping[str, bytes],
+        source: Source,
+    ) -> list[OutRecord]:
+        payment = handoff.decoded
+        if payment is None:
+            try:
                 payment = decode_payment(handoff.payment, handoff.member, self.payer_key)
-        except (ValueError, PaymentError) as exc:
-            # Only this worker writes stage topics: a record it cannot read is a bug or
-            # a foreign producer, kept for inspection like any bad payment.
-            return [self._dead_letter(value, "INVALID_HANDOFF", str(exc), source)]
+            except PaymentError as exc:
+                return [self._dead_letter(handoff.payment, "INVALID_HANDOFF", str(exc), source)]
         try:
             hits = evaluate_stage(stage, payment, self.rules.for_stage(stage), state)
             results = (*handoff.results, *(h.result() for h in hits))

@@ -60,10 +60,18 @@ class StageHandoff:
 
     @classmethod
     def decode(cls, value: bytes, payer_key: bytes | None = None) -> StageHandoff:
-        """A stage topic's message value back to the hand-off, its payment's payer under
+        """One encoded hand-off back to the hand-off, its payment's payer under
         `payer_key`; ValueError if malformed."""
         try:
             document: Any = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(f"malformed stage hand-off: {exc}") from None
+        return cls.from_document(document, payer_key)
+
+    @classmethod
+    def from_document(cls, document: Any, payer_key: bytes | None = None) -> StageHandoff:
+        """A decoded hand-off object back to the hand-off; ValueError if malformed."""
+        try:
             topic, partition, offset = document["source"]
             decoded = document.get("decoded")
             return cls(
@@ -77,8 +85,40 @@ class StageHandoff:
                 ),
                 None if decoded is None else payment_from_fields(decoded, payer_key),
             )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"malformed stage hand-off: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableHandoff:
+    """A hand-off in a stage record that cannot be read: its bytes and why."""
+
+    value: bytes
+    error: str
+
+
+def decode_record(value: bytes, payer_key: bytes | None) -> list[StageHandoff | UnreadableHandoff]:
+    """The hand-offs one stage-topic record carries, in order: a single hand-off or a
+    batch (`{"handoffs": [...]}`, streams.stage_batches); one that cannot be read stands
+    as an UnreadableHandoff, the others are read all the same."""
+    try:
+        document: Any = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        return [UnreadableHandoff(value, f"malformed stage hand-off: {exc}")]
+    if not (isinstance(document, dict) and "handoffs" in document):
+        items = [document]
+    elif isinstance(document["handoffs"], list):
+        items = document["handoffs"]
+    else:
+        return [UnreadableHandoff(value, "malformed stage hand-off batch: not a list")]
+    handoffs: list[StageHandoff | UnreadableHandoff] = []
+    for item in items:
+        try:
+            handoffs.append(StageHandoff.from_document(item, payer_key))
+        except ValueError as exc:
+            raw = value if len(items) == 1 else orjson.dumps(item)
+            handoffs.append(UnreadableHandoff(raw, str(exc)))
+    return handoffs
 
 
 def stage_key(stage: str, payment: Payment) -> str | None:

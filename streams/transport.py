@@ -14,7 +14,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from faust.exceptions import ProducerSendError
 from faust.transport.drivers import aiokafka as faust_aiokafka
@@ -132,6 +132,15 @@ def use_native_producer(app: Any, client_config: Mapping[str, Any]) -> None:
     setattr(app, NATIVE_CONFIG_ATTR, dict(client_config))
 
 
+class HeldRecords(Protocol):
+    """Records an agent holds back to send together (hand-off batches): sent when the
+    producer is flushed, before Faust commits the offsets of what they came from."""
+
+    def take(self) -> list[tuple[str, int, bytes]]:
+        """(topic, partition, value) of every record held; none stay held."""
+        ...
+
+
 class Producer(faust_aiokafka.Producer):
     """Faust's aiokafka producer whose buffer of table changelog writes drains fully on
     flush (see `streams.changelog_buffer`), and which sends through librdkafka when the
@@ -141,6 +150,7 @@ class Producer(faust_aiokafka.Producer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.native: NativeSender | None = None
+        self.held: list[HeldRecords] = []
         if not self.app.conf.producer_threaded:  # the threaded buffer drains elsewhere
             buffer = DrainingProducerBuffer(loop=self.loop, beacon=self.beacon)
             buffer.app = self.app
@@ -154,6 +164,7 @@ class Producer(faust_aiokafka.Producer):
             self.native = NativeSender(native_config(config, linger_ms), self.loop)
 
     async def on_stop(self) -> None:
+        await self.send_held()
         if self.native is not None:
             try:
                 await self.native.flush(timeout_s=NATIVE_STOP_FLUSH_S)
@@ -221,7 +232,14 @@ class Producer(faust_aiokafka.Producer):
         while not native.send_untracked(topic, key, value, partition, headers):
             await asyncio.sleep(QUEUE_FULL_WAIT_S)
 
+    async def send_held(self) -> None:
+        """Send every record the agents hold back."""
+        for held in self.held:
+            for topic, partition, value in held.take():
+                await self.send_untracked(topic, None, value, partition, None)
+
     async def flush(self) -> None:
+        await self.send_held()
         # The buffer first: its writes go out through `send`, then wait for them too.
         await super().flush()
         if self.native is not None:

@@ -12,6 +12,7 @@ import faust
 from streams import metrics
 from streams.agents.compacted_replica import Follower
 from streams.processor import OutRecord, Source
+from streams.stage_batches import StageBatches
 from streams.transport import Producer
 
 
@@ -43,15 +44,21 @@ async def produce_each(
     followers: Sequence[Follower],
     handle: Callable[[Any], list[OutRecord]],
     writes: TableWrites | None = None,
+    batches: StageBatches | None = None,
 ) -> None:
     """Consumes a Faust stream; produces `handle(message)`'s records for each event, in
     order, after the table `writes` it made, before Faust acks the event (it flushes
-    the producer before committing)."""
+    the producer before committing). Hand-offs to velocity stages are gathered in
+    `batches` while more events wait, and sent when none do (or when the producer is
+    flushed)."""
     # Screening before the watchlist (or the rules, links, recent decisions) caught up
     # would allow listed sellers or decide a redelivery anew.
     for follower in followers:
         await follower.ready.wait()
     producer = cast(Producer, app.producer)  # the app's transport is streams.transport
+    if batches is not None:
+        producer.held.append(batches)
+    queue = stream.channel.queue
     processing_time = metrics.PROCESSING_TIME
     async for event in stream.events():
         started = perf_counter()
@@ -60,7 +67,14 @@ async def produce_each(
             for topic, partition, key, value in writes.take():
                 await producer.send_untracked(topic, key, value, partition, None)
         for record in records:
+            if batches is not None and record.topic in batches.stage_topics:
+                full = batches.add(record)
+                if full is not None:
+                    await producer.send_untracked(full[0], None, full[2], full[1], None)
+                continue
             await producer.send_untracked(
                 record.topic, record.key, record.value, None, record.headers
             )
+        if batches and queue.empty():
+            await producer.send_held()
         processing_time.observe(perf_counter() - started)

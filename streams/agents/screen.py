@@ -1,5 +1,6 @@
 """The screening agent: payment messages in; decisions, alerts and dead letters out, or
-the payment handed to its first velocity stage.
+the payment handed to its first velocity stage (hand-offs batched, see
+`streams.stage_batches`).
 
 Thin by design: it hands each message to the PaymentProcessor and produces what comes
 back. Faust acks the event when the loop moves on and flushes the producer before it
@@ -17,6 +18,7 @@ from streams import topics
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, source_of
 from streams.processor import OutRecord, PaymentProcessor
+from streams.stage_batches import StageBatches
 
 
 def register_screen_agent(
@@ -34,6 +36,7 @@ def register_screen_agent(
             assert member is not None  # the agent reads payments.<member> topics only
             return processor.route(message.value or b"", source_of(message), member)
 
-        await produce_each(app, stream, replicas, handle)
+        batches = StageBatches.for_app(processor.app_id, app.conf.topic_partitions)
+        await produce_each(app, stream, replicas, handle, batches=batches)
 
     return screen

@@ -19,6 +19,7 @@ from streams.agents.event_loop import TableWrites, produce_each, source_of
 from streams.app import RawSchema
 from streams.processor import OutRecord, PaymentProcessor
 from streams.settings import Settings
+from streams.stage_batches import StageBatches
 from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
 
 
@@ -169,6 +170,7 @@ def _register_stage(
             state = stage_table.at(message.partition)
             return processor.run_stage(stage, message.value or b"", state, source_of(message))
 
-        await produce_each(app, stream, replicas, handle, writes)
+        batches = StageBatches.for_app(settings.app_id, settings.topic_partitions)
+        await produce_each(app, stream, replicas, handle, writes, batches)
 
     return velocity_stage
