@@ -126,3 +126,38 @@ def test_an_untracked_record_is_refused_whole_while_the_local_queue_is_full() ->
         assert sender.failure is None
 
     asyncio.run(scenario())
+
+
+class Held:
+    """Records an agent holds back, as streams.stage_batches gathers them."""
+
+    def __init__(self, records: list[tuple[str, int, bytes]]) -> None:
+        self.records = records
+
+    def take(self) -> list[tuple[str, int, bytes]]:
+        taken, self.records = self.records, []
+        return taken
+
+
+def test_a_flush_sends_the_records_held_back_first_and_waits_for_them() -> None:
+    # Faust flushes before it commits: whatever an agent held back (hand-off batches of
+    # payments already acked) must be sent, and delivered, before the commit goes on.
+    config = {
+        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
+        "message.timeout.ms": 300,
+        "log_level": 0,
+    }
+
+    async def scenario() -> None:
+        app = producer_app()
+        producer = Producer(SimpleNamespace(app=app))
+        producer.native = NativeSender(config, asyncio.get_running_loop())
+        held = Held([("held-topic", 0, b"batch-1"), ("held-topic", 2, b"batch-2")])
+        producer.held.append(held)
+        # No broker listens: the held records were sent, and their failed delivery fails
+        # the flush (nothing else was sent).
+        with pytest.raises(ProducerSendError, match="record to held-topic not delivered"):
+            await asyncio.wait_for(producer.flush(), timeout=10)
+        assert held.records == []
+
+    asyncio.run(scenario())
