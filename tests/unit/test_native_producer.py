@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from faust.exceptions import ProducerSendError
@@ -18,12 +19,14 @@ from streams.transport import NATIVE_CONFIG_ATTR, Producer
 from tests.unit.test_changelog_buffer import producer_app
 
 
+def unreachable(**extra: Any) -> dict[str, Any]:
+    """Sender settings for a port no broker listens on, quietly, with `extra`."""
+    config = native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1)
+    return {**config, "log_level": 0, **extra}
+
+
 def test_an_undelivered_record_fails_its_future_and_every_later_flush() -> None:
-    config = {
-        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
-        "message.timeout.ms": 300,
-        "log_level": 0,
-    }
+    config = unreachable(**{"message.timeout.ms": 300})
 
     async def scenario() -> None:
         sender = NativeSender(config, asyncio.get_running_loop())
@@ -40,7 +43,7 @@ def test_an_undelivered_record_fails_its_future_and_every_later_flush() -> None:
 
 
 def test_flush_gives_up_at_its_timeout_with_records_still_queued() -> None:
-    config = {**native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1), "log_level": 0}
+    config = unreachable()
 
     async def scenario() -> None:
         sender = NativeSender(config, asyncio.get_running_loop())
@@ -73,11 +76,7 @@ def test_the_worker_app_asks_its_producer_to_send_through_librdkafka() -> None:
 def test_send_and_wait_serves_delivery_reports_itself() -> None:
     # Nothing else polls here: without serving reports itself, send_and_wait would wait
     # for ever. The record cannot be delivered, so the report is the failure.
-    config = {
-        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
-        "message.timeout.ms": 300,
-        "log_level": 0,
-    }
+    config = unreachable(**{"message.timeout.ms": 300})
 
     async def scenario() -> None:
         app = producer_app()
@@ -93,11 +92,7 @@ def test_send_and_wait_serves_delivery_reports_itself() -> None:
 
 
 def test_an_untracked_record_not_delivered_fails_every_later_flush_and_send() -> None:
-    config = {
-        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
-        "message.timeout.ms": 300,
-        "log_level": 0,
-    }
+    config = unreachable(**{"message.timeout.ms": 300})
 
     async def scenario() -> None:
         sender = NativeSender(config, asyncio.get_running_loop())
@@ -112,11 +107,7 @@ def test_an_untracked_record_not_delivered_fails_every_later_flush_and_send() ->
 
 
 def test_an_untracked_record_is_refused_whole_while_the_local_queue_is_full() -> None:
-    config = {
-        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
-        "queue.buffering.max.messages": 1,
-        "log_level": 0,
-    }
+    config = unreachable(**{"queue.buffering.max.messages": 1})
 
     async def scenario() -> None:
         sender = NativeSender(config, asyncio.get_running_loop())
@@ -142,11 +133,7 @@ class Held:
 def test_a_flush_sends_the_records_held_back_first_and_waits_for_them() -> None:
     # Faust flushes before it commits: whatever an agent held back (hand-off batches of
     # payments already acked) must be sent, and delivered, before the commit goes on.
-    config = {
-        **native_config({"bootstrap.servers": f"127.0.0.1:{free_port()}"}, 1),
-        "message.timeout.ms": 300,
-        "log_level": 0,
-    }
+    config = unreachable(**{"message.timeout.ms": 300})
 
     async def scenario() -> None:
         app = producer_app()
