@@ -2,9 +2,10 @@
 payment as the routing worker decoded it, where it came from, the stages still to visit
 and the velocity results found so far.
 
-Each stage topic is keyed by that stage's key (`screening.velocity.payee` by the payee
-key, and so on), so every key's window state lives in one partition of the stage's table
-and the last stage decides the payment with every result in hand."""
+Each hand-off goes to the partition of its stage's key (`screening.velocity.payee` by
+the payee key, and so on; several to one partition travel as one record, see
+`streams.stage_batches`), so every key's window state lives in one partition of the
+stage's table and the last stage decides the payment with every result in hand."""
 
 from __future__ import annotations
 

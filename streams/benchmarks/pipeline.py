@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,6 +31,7 @@ from streams.child_process import terminate
 from streams.kafka_io import produce_all, producer, read
 from streams.rules_topic import publish_rules
 from streams.settings import Settings
+from streams.status import StatusError, scrape
 from streams.velocity_rule import VelocityRule
 
 Progress = Callable[[str], None]
@@ -262,17 +262,9 @@ def payments_consumed(worker: BenchWorker) -> float:
     """The payments a worker consumed (its `screening_payments_consumed_total`), 0 while
     its metrics page does not answer."""
     try:
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{worker.web_port}/metrics", timeout=2
-        ) as response:
-            text = response.read().decode()
-    except OSError:
+        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(CONSUMED_METRIC)
+    except StatusError:
         return 0.0
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in text.splitlines()
-        if line.startswith(CONSUMED_METRIC + "{")
-    )
 
 
 def wait_until_screening(workers: list[BenchWorker], timeout_s: float) -> None:
