@@ -70,7 +70,8 @@ async def produce_each(
             if batches is not None and record.topic in batches.stage_topics:
                 full = batches.add(record)
                 if full is not None:
-                    await producer.send_untracked(full[0], None, full[2], full[1], None)
+                    topic, partition, value = full
+                    await producer.send_untracked(topic, None, value, partition, None)
                 continue
             await producer.send_untracked(
                 record.topic, record.key, record.value, None, record.headers
