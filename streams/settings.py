@@ -50,7 +50,9 @@ class Settings:
         if protocol not in SECURITY_PROTOCOLS:
             choices = ", ".join(SECURITY_PROTOCOLS)
             raise SettingsError(f"KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {choices}")
-        _int(env, "SCREENING_FETCH_MAX_WAIT_MS", 5, 0, 10_000)  # read by streams.transport
+        _int(
+            env, "SCREENING_FETCH_MAX_WAIT_MS", 5, 0, 10_000
+        )  # read by streams.faust_ext.transport
         bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
         if not bootstrap:
             raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")

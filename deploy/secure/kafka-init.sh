@@ -9,7 +9,7 @@
 #    shared through the `acl-plan` volume), then lists what the broker now holds.
 set -euo pipefail
 
-# Paths can be moved for a dry run (tests/unit/test_secure_profile.py).
+# Paths can be moved for a dry run (tests/unit/deploy/test_secure_profile.py).
 secrets=${SECRETS_DIR:-/run/secrets}
 export PATH=${BIN_DIR:-/opt/kafka/bin}:$PATH
 passwords=$secrets/passwords

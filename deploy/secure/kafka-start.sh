@@ -11,7 +11,7 @@
 # 3. Starts Kafka, and writes the broker's client settings for the healthcheck.
 set -euo pipefail
 
-# Paths can be moved for a dry run (tests/unit/test_secure_profile.py); none starts with
+# Paths can be moved for a dry run (tests/unit/deploy/test_secure_profile.py); none starts with
 # KAFKA_, which would make it a broker property.
 secrets=${SECRETS_DIR:-/run/secrets}
 work=${WORK_DIR:-/tmp}

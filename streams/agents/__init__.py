@@ -1,1 +1,1 @@
-"""Faust agents and services of the worker, registered explicitly by `streams.worker`."""
+"""Faust agents and services of the worker, registered explicitly by `streams.worker.run`."""

@@ -9,11 +9,11 @@ from typing import Any, cast
 
 import faust
 
-from streams import metrics
 from streams.agents.compacted_replica import Follower
-from streams.processor import OutRecord, Source
-from streams.stage_batches import StageBatches
-from streams.transport import Producer
+from streams.faust_ext.transport import Producer
+from streams.ops import metrics
+from streams.pipeline.processor import OutRecord, Source
+from streams.pipeline.stage_batches import StageBatches
 
 
 class TableWrites:
@@ -55,7 +55,7 @@ async def produce_each(
     # would allow listed sellers or decide a redelivery anew.
     for follower in followers:
         await follower.ready.wait()
-    producer = cast(Producer, app.producer)  # the app's transport is streams.transport
+    producer = cast(Producer, app.producer)  # the app's transport is streams.faust_ext.transport
     if batches is not None:
         producer.held.append(batches)
     queue = stream.channel.queue

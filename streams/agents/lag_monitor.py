@@ -15,7 +15,8 @@ from typing import Any
 
 import faust
 
-from streams import metrics, topics
+from streams.kafka import topics
+from streams.ops import metrics
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ import logging
 import orjson
 from confluent_kafka import Message
 
-from streams import topics
 from streams.agents.compacted_replica import CompactedTopicReplica
-from streams.links import Link, LinkIndex, link_from_document
+from streams.kafka import topics
 from streams.settings import Settings
+from streams.watchlist.links import Link, LinkIndex, link_from_document
 
 log = logging.getLogger(__name__)
 

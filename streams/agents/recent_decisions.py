@@ -18,8 +18,8 @@ from collections.abc import Iterable
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
-from streams import topics
-from streams.processor import PAYMENT_DIGEST_HEADER, PaymentProcessor
+from streams.kafka import topics
+from streams.pipeline.processor import PAYMENT_DIGEST_HEADER, PaymentProcessor
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -8,11 +8,12 @@ import logging
 import orjson
 from confluent_kafka import Message
 
-from streams import metrics, topics
 from streams.agents.compacted_replica import CompactedTopicReplica
-from streams.processor import PaymentProcessor
+from streams.kafka import topics
+from streams.ops import metrics
+from streams.pipeline.processor import PaymentProcessor
 from streams.settings import Settings
-from streams.velocity_rule import RuleError, VelocityRule, parse_rule
+from streams.velocity.rule import RuleError, VelocityRule, parse_rule
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The screening agent: payment messages in; decisions, alerts and dead letters out, or
 the payment handed to its first velocity stage (hand-offs batched, see
-`streams.stage_batches`).
+`streams.pipeline.stage_batches`).
 
 Thin by design: it hands each message to the PaymentProcessor and produces what comes
 back. Faust acks the event when the loop moves on and flushes the producer before it
@@ -14,11 +14,11 @@ from typing import Any
 
 import faust
 
-from streams import topics
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, source_of
-from streams.processor import OutRecord, PaymentProcessor
-from streams.stage_batches import StageBatches
+from streams.kafka import topics
+from streams.pipeline.processor import OutRecord, PaymentProcessor
+from streams.pipeline.stage_batches import StageBatches
 
 
 def register_screen_agent(

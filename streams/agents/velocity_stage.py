@@ -13,14 +13,14 @@ from typing import Any
 
 import faust
 
-from streams import topics
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, source_of
-from streams.app import RawSchema
-from streams.processor import OutRecord, PaymentProcessor
+from streams.kafka import topics
+from streams.pipeline.processor import OutRecord, PaymentProcessor
+from streams.pipeline.stage_batches import StageBatches
 from streams.settings import Settings
-from streams.stage_batches import StageBatches
-from streams.velocity_expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
+from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
+from streams.worker.app import RawSchema
 
 
 class StageTable:
@@ -55,7 +55,7 @@ class TableState(ExpiringState):
     `partition` (the event's), to the agent's TableWrites: what Faust's
     Table.__setitem__ does, without its per-record buffer, task and callback. They keep
     the partition's keys in last-written order so stale ones can be swept
-    (`streams.velocity_expiry`). Iterating and len() see the whole table."""
+    (`streams.velocity.expiry`). Iterating and len() see the whole table."""
 
     def __init__(self, stage_table: StageTable, partition: int) -> None:
         self._stage_table = stage_table

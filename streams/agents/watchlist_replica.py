@@ -7,12 +7,13 @@ import time
 
 from confluent_kafka import Message
 
-from streams import metrics, topics
 from streams.agents.compacted_replica import CompactedTopicReplica
-from streams.parse_cache import ParseCache
+from streams.kafka import topics
+from streams.ops import metrics
 from streams.settings import Settings
-from streams.watchlist_entry import EntryError, Override, WatchlistEntry, decode_entry
-from streams.watchlist_index import WatchlistIndex
+from streams.watchlist.entry import EntryError, Override, WatchlistEntry, decode_entry
+from streams.watchlist.index import WatchlistIndex
+from streams.watchlist.parse_cache import ParseCache
 
 log = logging.getLogger(__name__)
 

@@ -24,15 +24,16 @@ import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 from tqdm import tqdm
 
-from streams import admin, synthetic, topics
 from streams.benchmarks.entries import entries
-from streams.broker import free_port
-from streams.child_process import terminate
-from streams.kafka_io import produce_all, producer, read
-from streams.rules_topic import publish_rules
+from streams.kafka import admin, topics
+from streams.kafka.child_process import terminate
+from streams.kafka.client import produce_all, producer, read
+from streams.kafka.embedded_broker import free_port
+from streams.offline import synthetic
+from streams.ops.status import StatusError, scrape
 from streams.settings import Settings
-from streams.status import StatusError, scrape
-from streams.velocity_rule import VelocityRule
+from streams.velocity.rule import VelocityRule
+from streams.velocity.rules_topic import publish_rules
 
 Progress = Callable[[str], None]
 RAW_SINK = "bench.raw"

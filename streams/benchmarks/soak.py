@@ -20,17 +20,18 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from streams import synthetic, topics
 from streams.benchmarks.pipeline import (
     BenchConfig,
     Progress,
     prepare_broker,
     start_workers,
 )
-from streams.child_process import terminate
-from streams.kafka_io import read
+from streams.kafka import topics
+from streams.kafka.child_process import terminate
+from streams.kafka.client import read
+from streams.offline import synthetic
 from streams.settings import Settings
-from streams.velocity_rule import VelocityRule
+from streams.velocity.rule import VelocityRule
 
 # Payments are offered in slices this long, then the pacing sleeps off what is left.
 SLICE_S = 0.05

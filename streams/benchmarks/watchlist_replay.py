@@ -16,13 +16,13 @@ from typing import Any
 
 import orjson
 
-from streams import canonical
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.benchmarks.entries import seller_name
-from streams.parse_cache import open_cache
-from streams.payee import canonical_payee
+from streams.model import canonical
+from streams.model.payee import canonical_payee
 from streams.settings import Settings
-from streams.watchlist_index import WatchlistIndex
+from streams.watchlist.index import WatchlistIndex
+from streams.watchlist.parse_cache import open_cache
 
 NAME_THRESHOLD = 88.0
 

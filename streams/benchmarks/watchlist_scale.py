@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 
 from streams.benchmarks.entries import entries
+from streams.kafka.publish import publish
 from streams.settings import Settings
-from streams.watchlist_file import read_entries
-from streams.watchlist_publish import publish
+from streams.watchlist.file import read_entries
 
 SAMPLE_PAYEES = 20_000
 SAMPLE_NAMES = 2_500

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import orjson
 
-from streams.acl import (
+from streams.kafka.acl import (
     DEFAULT_APP_ID,
     DEFAULT_MEMBER_PREFIX,
     DEFAULT_PUBLISHER,

@@ -8,17 +8,17 @@ from pathlib import Path
 import click
 import orjson
 
-from streams.backtest import BacktestReport, backtest
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import read_range
-from streams.payment import parse_timestamp
-from streams.processor import Source
-from streams.rule_set import RuleSet
-from streams.rules_file import load_rules
-from streams.rules_topic import read_rule_set
+from streams.kafka.client import read_range
+from streams.model.payment import parse_timestamp
+from streams.offline.backtest import BacktestReport, backtest
+from streams.pipeline.processor import Source
 from streams.settings import Settings
-from streams.watchlist_file import read_entries
-from streams.watchlist_index import WatchlistIndex
+from streams.velocity.rule_set import RuleSet
+from streams.velocity.rules_file import load_rules
+from streams.velocity.rules_topic import read_rule_set
+from streams.watchlist.file import read_entries
+from streams.watchlist.index import WatchlistIndex
 
 
 @click.command()

@@ -11,11 +11,11 @@ import click
 import orjson
 
 from streams.benchmarks import pipeline, soak, watchlist_scale
-from streams.broker import EmbeddedBroker
 from streams.cli.errors import friendly, settings_from_env
-from streams.rules_file import load_rules
+from streams.kafka.embedded_broker import EmbeddedBroker
 from streams.settings import Settings
-from streams.velocity_rule import VelocityRule
+from streams.velocity.rule import VelocityRule
+from streams.velocity.rules_file import load_rules
 
 # Options the benchmarks share.
 json_option = click.option(

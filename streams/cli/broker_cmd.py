@@ -6,8 +6,8 @@ import os
 
 import click
 
-from streams.broker import broker_command, parse_listen
 from streams.cli.errors import friendly
+from streams.kafka.embedded_broker import broker_command, parse_listen
 
 
 @click.command()

@@ -17,13 +17,14 @@ import click
 import orjson
 from tqdm import tqdm
 
-from streams import admin, synthetic, topics
-from streams.broker import EmbeddedBroker, free_port
-from streams.child_process import terminate
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import produce_all, producer, read
+from streams.kafka import admin, topics
+from streams.kafka.child_process import terminate
+from streams.kafka.client import produce_all, producer, read
+from streams.kafka.embedded_broker import EmbeddedBroker, free_port
+from streams.offline import synthetic
 from streams.settings import Settings
-from streams.watchlist_file import read_entries
+from streams.watchlist.file import read_entries
 
 SAMPLE_WATCHLIST = Path(__file__).resolve().parents[2] / "data" / "sample-watchlist.jsonl"
 DEMO_MEMBERS = ("acme-bank", "northpay", "cardco")

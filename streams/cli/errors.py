@@ -8,11 +8,11 @@ from typing import ParamSpec, TypeVar
 
 import click
 
-from streams.admin import BrokerUnavailable
-from streams.broker import BrokerError
-from streams.rules_file import RulesFileError
+from streams.kafka.admin import BrokerUnavailable
+from streams.kafka.embedded_broker import BrokerError
 from streams.settings import Settings, SettingsError
-from streams.watchlist_file import WatchlistFileError
+from streams.velocity.rules_file import RulesFileError
+from streams.watchlist.file import WatchlistFileError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -10,12 +10,13 @@ import click
 import orjson
 from tqdm import tqdm
 
-from streams import admin, synthetic, topics
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import producer
+from streams.kafka import admin, topics
+from streams.kafka.client import producer
+from streams.model.timestamps import iso
+from streams.offline import synthetic
 from streams.settings import MEMBER_PATTERN
-from streams.timestamps import iso
-from streams.watchlist_file import read_documents
+from streams.watchlist.file import read_documents
 
 
 def parse_members(text: str) -> list[str]:

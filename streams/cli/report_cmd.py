@@ -9,9 +9,9 @@ from typing import Any
 import click
 import orjson
 
-from streams import admin, topics
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import read
+from streams.kafka import admin, topics
+from streams.kafka.client import read
 from streams.reports import routes
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from streams import topics
 from streams.cli.errors import friendly, settings_from_env
-from streams.rules_file import load_rules
-from streams.rules_topic import delete_rules, publish_rules, read_rule_set
+from streams.kafka import topics
+from streams.velocity.rules_file import load_rules
+from streams.velocity.rules_topic import delete_rules, publish_rules, read_rule_set
 
 
 @click.group()

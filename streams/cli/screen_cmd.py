@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from streams.cli.errors import friendly, settings_from_env
-from streams.processor import PaymentProcessor, Source
-from streams.rule_set import RuleSet
-from streams.rules_file import load_rules
-from streams.topics import DLQ_PAYMENTS
-from streams.watchlist_file import read_entries
-from streams.watchlist_index import WatchlistIndex
+from streams.kafka.topics import DLQ_PAYMENTS
+from streams.pipeline.processor import PaymentProcessor, Source
+from streams.velocity.rule_set import RuleSet
+from streams.velocity.rules_file import load_rules
+from streams.watchlist.file import read_entries
+from streams.watchlist.index import WatchlistIndex
 
 
 @click.command()

@@ -8,7 +8,7 @@ import time
 import click
 import orjson
 
-from streams.status import (
+from streams.ops.status import (
     DEFAULT_URL,
     Scrape,
     StatusError,

@@ -8,10 +8,10 @@ import sys
 import click
 import orjson
 
-from streams import admin
-from streams.admin import list_topics
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import read
+from streams.kafka import admin
+from streams.kafka.admin import list_topics
+from streams.kafka.client import read
 
 
 @click.command()

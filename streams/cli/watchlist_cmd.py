@@ -12,18 +12,18 @@ import click
 import orjson
 from tqdm import tqdm
 
-from streams import admin, topics
-from streams.canonical import IDENTIFIER_KINDS
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka_io import produce_all, producer, read
-from streams.links import Link, link_from_document, record_key
-from streams.payee import index_key
+from streams.kafka import admin, topics
+from streams.kafka.client import produce_all, producer, read
+from streams.kafka.publish import publish
+from streams.model.canonical import IDENTIFIER_KINDS
+from streams.model.payee import index_key
+from streams.model.timestamps import iso
 from streams.settings import MEMBER_PATTERN, Settings
-from streams.timestamps import iso
-from streams.watchlist_entry import EntryError, encode_entry, listed_identifier, parse_override
-from streams.watchlist_file import read_entries
-from streams.watchlist_hashing import hashed_document
-from streams.watchlist_publish import publish
+from streams.watchlist.entry import EntryError, encode_entry, listed_identifier, parse_override
+from streams.watchlist.file import read_entries
+from streams.watchlist.hashed_entry import hashed_document
+from streams.watchlist.links import Link, link_from_document, record_key
 
 Records = list[tuple[bytes | None, bytes | None]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from streams.cli.errors import one_line_errors, settings_from_env
-from streams.worker import run_worker
+from streams.worker.run import run_worker
 
 
 @click.command()

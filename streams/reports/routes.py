@@ -14,8 +14,8 @@ from typing import Any
 
 import orjson
 
-from streams.json_lines import read_json_lines
-from streams.payment import parse_timestamp
+from streams.model.json_lines import read_json_lines
+from streams.model.payment import parse_timestamp
 
 METHODS = ("card", "bank_transfer", "wallet", "crypto", "prepaid", "other")
 MEASURES = ("blocked", "held", "new_routes")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from streams.links import LinkIndex
-from streams.name_index import NameHit
-from streams.payment import Payment
-from streams.watchlist_entry import ListedIdentifier, Override, WatchlistEntry
+from streams.model.payment import Payment
+from streams.watchlist.entry import ListedIdentifier, Override, WatchlistEntry
+from streams.watchlist.links import LinkIndex
+from streams.watchlist.name_index import NameHit
 
 # Effects a rule result can have on the decision, weakest first.
 EFFECT_RANK: Mapping[str, int] = {"allow": 0, "alert": 0, "hold": 1, "block": 2}

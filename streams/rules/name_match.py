@@ -3,9 +3,9 @@ exact identifier, so any name match holds, however close."""
 
 from __future__ import annotations
 
-from streams.name_index import NameHit
-from streams.payment import Payment
+from streams.model.payment import Payment
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.watchlist.name_index import NameHit
 
 CODE = "WATCHLIST_NAME_MATCH"
 

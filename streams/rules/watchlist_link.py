@@ -1,12 +1,12 @@
 """WATCHLIST_LINK: the payee carries an identifier linked to a confirmed entry by earlier
-payments (see streams/links.py). A link holds, never blocks: it is evidence, not a
+payments (see streams/watchlist/links.py). A link holds, never blocks: it is evidence, not a
 listing."""
 
 from __future__ import annotations
 
-from streams.payment import Payment
+from streams.model.payment import Payment
+from streams.model.timestamps import iso
 from streams.rules.base import RuleResult, ScreeningContext
-from streams.timestamps import iso
 
 CODE = "WATCHLIST_LINK"
 

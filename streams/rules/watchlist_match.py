@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from streams.identifier_hash import hashed_index_key
-from streams.payment import Payment
+from streams.model.payment import Payment
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.watchlist.identifier_hash import hashed_index_key
 
 CODE = "WATCHLIST_MATCH"
 

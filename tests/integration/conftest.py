@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from streams.broker import EmbeddedBroker, free_port
+from streams.kafka.embedded_broker import EmbeddedBroker, free_port
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -63,7 +63,7 @@ def own_broker(bootstrap_servers: str) -> Iterator[str]:
 @pytest.fixture
 def settings(bootstrap_servers: str) -> Settings:
     """Settings pointing at the test broker, whose shared topics exist."""
-    from streams import admin
+    from streams.kafka import admin
 
     configured = replace(Settings.from_env({}), bootstrap_servers=bootstrap_servers)
     admin.ensure_core_topics(admin.wait_for_broker(configured, timeout_s=15), configured)
@@ -210,8 +210,8 @@ def prepare_members(
     settings: Settings, members: list[str], entries: Sequence[Mapping[str, object]] = ()
 ) -> None:
     """Create the core topics and the members' topics, then list the entries."""
-    from streams import admin, topics
-    from streams.watchlist_entry import encode_entry
+    from streams.kafka import admin, topics
+    from streams.watchlist.entry import encode_entry
 
     client = admin.wait_for_broker(settings, timeout_s=15)
     admin.ensure_core_topics(client, settings)

@@ -10,8 +10,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams import topics
-from streams.broker import free_port, wait_for_port
+from streams.kafka import topics
+from streams.kafka.embedded_broker import free_port, wait_for_port
 from streams.settings import Settings
 from tests.integration.conftest import Collector, unique
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streams import admin, topics
+from streams.kafka import admin, topics
 from streams.settings import Settings
 from tests.integration.conftest import Collector, WorkerProcess, produce, unique
 

@@ -18,14 +18,14 @@ from typing import Any
 import orjson
 import pytest
 
-from streams import topics
-from streams.processor import PaymentProcessor, Source
-from streams.rule_set import RuleSet
-from streams.rules_topic import publish_rules
+from streams.kafka import topics
+from streams.pipeline.processor import PaymentProcessor, Source
 from streams.settings import Settings
-from streams.velocity_rule import VelocityRule, parse_rule
-from streams.watchlist_file import read_entries
-from streams.watchlist_index import WatchlistIndex
+from streams.velocity.rule import VelocityRule, parse_rule
+from streams.velocity.rule_set import RuleSet
+from streams.velocity.rules_topic import publish_rules
+from streams.watchlist.file import read_entries
+from streams.watchlist.index import WatchlistIndex
 from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration

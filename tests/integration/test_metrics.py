@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from streams import topics
+from streams.kafka import topics
+from streams.ops.status import Scrape, parse
 from streams.rules import RULES
 from streams.settings import Settings
-from streams.status import Scrape, parse
 from tests.integration.conftest import (
     Collector,
     WorkerProcess,

@@ -1,4 +1,4 @@
-"""The worker's producer sending through librdkafka (streams/native_producer.py) against
+"""The worker's producer sending through librdkafka (streams/faust_ext/native_producer.py) against
 a real broker: keys land on the partitions aiokafka's default partitioner chose before
 (state and hand-offs stay where they were), flush returns only once every record is on
 the broker, in order per partition."""
@@ -10,9 +10,9 @@ import asyncio
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
 
-from streams import admin
-from streams.kafka_io import read
-from streams.native_producer import NativeSender, native_config
+from streams.faust_ext.native_producer import NativeSender, native_config
+from streams.kafka import admin
+from streams.kafka.client import read
 from streams.settings import Settings
 from tests.integration.conftest import unique
 

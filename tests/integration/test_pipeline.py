@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from streams import topics
+from streams.kafka import topics
 from streams.settings import Settings
-from streams.watchlist_entry import encode_entry
+from streams.watchlist.entry import encode_entry
 from tests.integration.conftest import (
     Collector,
     WorkerProcess,

@@ -14,11 +14,11 @@ import orjson
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
-from streams import topics
-from streams.payment import MAX_PAYMENT_BYTES
-from streams.rules_topic import publish_rules
+from streams.kafka import topics
+from streams.model.payment import MAX_PAYMENT_BYTES
 from streams.settings import Settings
-from streams.velocity_rule import parse_rule
+from streams.velocity.rule import parse_rule
+from streams.velocity.rules_topic import publish_rules
 from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ import orjson
 import pytest
 import yaml
 
-from streams import topics
-from streams.kafka_io import read
+from streams.kafka import topics
+from streams.kafka.client import read
 from streams.settings import Settings
 from tests.integration.conftest import (
     Collector,

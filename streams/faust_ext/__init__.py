@@ -1,0 +1,1 @@
+"""Every use of Faust, mode and aiokafka internals, with their inventory (inventory.py)."""

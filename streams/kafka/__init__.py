@@ -1,0 +1,1 @@
+"""Kafka plumbing: topic names, administration, plain client I/O, ACLs, the embedded broker."""

@@ -1,0 +1,1 @@
+"""The payment as the engine sees it: decoding, validation, canonical identifiers, masking."""

@@ -1,0 +1,1 @@
+"""Offline tools: backtests and synthetic traffic."""

@@ -1,0 +1,1 @@
+"""From a payment message to the records the worker writes: processor, hand-offs, messages."""

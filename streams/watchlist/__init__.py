@@ -1,0 +1,1 @@
+"""The coalition watchlist: entries, their index, fuzzy names, links and files."""

@@ -1,0 +1,1 @@
+"""The worker process: the Faust app, its wiring and instrumentation."""

@@ -1,0 +1,61 @@
+"""End offsets for table recovery: read past an end offset reported short of the last
+batch's later records (the embedded broker's), unchanged where there is nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from streams.faust_ext.transport import true_end_offsets
+
+
+@dataclass(frozen=True)
+class Record:
+    offset: int
+
+
+class Probe:
+    """Answers fetches from a fixed log per partition, like a broker would."""
+
+    def __init__(self, logs: dict[str, int]) -> None:
+        self.logs = logs  # partition -> number of records
+        self.positions: dict[str, int] = {}
+        self.started = self.stopped = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    def assign(self, partitions: list[str]) -> None:
+        self.positions = dict.fromkeys(partitions, 0)
+
+    def seek(self, tp: str, offset: int) -> None:
+        self.positions[tp] = offset
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[str, list[Record]]:
+        out: dict[str, list[Record]] = {}
+        for tp, position in self.positions.items():
+            end = self.logs[tp]
+            if position < end:
+                out[tp] = [Record(o) for o in range(position, end)]
+                self.positions[tp] = end
+        return out
+
+
+def run(probe: Probe, reported: dict[str, Any]) -> dict[str, int]:
+    return asyncio.run(true_end_offsets(lambda: probe, reported, budget_s=2.0))
+
+
+def test_end_reported_as_last_batch_base_plus_one_is_read_to_the_real_end() -> None:
+    probe = Probe({"c-0": 120, "c-1": 7})
+    assert run(probe, {"c-0": 101, "c-1": 7}) == {"c-0": 120, "c-1": 7}
+    assert probe.started and probe.stopped
+
+
+def test_empty_partitions_need_no_fetch() -> None:
+    probe = Probe({})
+    assert run(probe, {"c-0": 0, "c-1": -1}) == {"c-0": 0, "c-1": -1}
+    assert not probe.started

@@ -1,0 +1,41 @@
+"""The worker freezes what it loaded at start-up once, after every follower caught up
+(streams/worker/heap.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+
+from streams.worker.heap import freeze_loaded_state
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    gc.unfreeze()
+
+
+def test_what_was_loaded_is_frozen_only_once_every_follower_is_ready() -> None:
+    async def scenario() -> None:
+        followers = [SimpleNamespace(ready=asyncio.Event()) for _ in range(2)]
+        loaded = [[i] for i in range(1000)]  # lists: always tracked by the collector
+        freezing = asyncio.create_task(freeze_loaded_state(followers))  # type: ignore[arg-type]
+        followers[0].ready.set()
+        await asyncio.sleep(0.01)
+        assert not freezing.done()
+        assert gc.get_freeze_count() == 0
+        assert any(o is loaded[0] for o in gc.get_objects())
+        followers[1].ready.set()
+        await freezing
+        assert gc.get_freeze_count() >= len(loaded)
+        scanned = {id(o) for o in gc.get_objects()}  # the permanent generation is left out
+        assert not scanned & {id(o) for o in loaded}
+        later = ["after"]
+        assert any(o is later for o in gc.get_objects())
+
+    asyncio.run(scenario())
