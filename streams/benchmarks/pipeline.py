@@ -30,7 +30,7 @@ from streams.kafka.child_process import terminate
 from streams.kafka.client import produce_all, producer, read
 from streams.kafka.embedded_broker import free_port
 from streams.offline import synthetic
-from streams.ops.status import StatusError, scrape
+from streams.ops.metrics_scrape import StatusError, scrape
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_topic import publish_rules
