@@ -11,6 +11,7 @@ import click
 import orjson
 
 from streams.benchmarks import pipeline, soak, watchlist_scale
+from streams.benchmarks.bench_config import BenchConfig
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka.embedded_broker import EmbeddedBroker
 from streams.settings import Settings
@@ -77,7 +78,7 @@ def bench(
     an embedded broker unless --bootstrap is given."""
     if ctx.invoked_subcommand is not None:
         return
-    config = pipeline.BenchConfig(
+    config = BenchConfig(
         payments=payments,
         watchlist=watchlist_entries,
         workers=workers,
