@@ -1,4 +1,5 @@
-"""`screening bench`: the project's benchmarks."""
+"""`screening bench`: the project's benchmarks. They and the embedded broker are imported
+by the commands that run them, so the command line loads neither otherwise."""
 
 from __future__ import annotations
 
@@ -10,10 +11,7 @@ from typing import Any
 import click
 import orjson
 
-from streams.benchmarks import pipeline, soak, watchlist_scale
-from streams.benchmarks.bench_config import BenchConfig
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka.embedded_broker import EmbeddedBroker
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_file import load_rules
@@ -78,6 +76,9 @@ def bench(
     an embedded broker unless --bootstrap is given."""
     if ctx.invoked_subcommand is not None:
         return
+    from streams.benchmarks import pipeline
+    from streams.benchmarks.bench_config import BenchConfig
+
     config = BenchConfig(
         payments=payments,
         watchlist=watchlist_entries,
@@ -103,6 +104,8 @@ def run_on_broker(
     settings = settings_from_env()
     if bootstrap:
         return benchmark(replace(settings, bootstrap_servers=bootstrap))
+    from streams.kafka.embedded_broker import EmbeddedBroker
+
     with EmbeddedBroker() as broker:
         return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
 
@@ -174,6 +177,8 @@ def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
 def watchlist(count: int, bootstrap: str | None, json_file: Path | None) -> None:
     """Load, restart, memory and lookup figures for a watchlist of COUNT entries (a
     quarter of them names)."""
+    from streams.benchmarks import watchlist_scale
+
     result = run_on_broker(bootstrap, lambda s: watchlist_scale.run(s, count, progress))
     print_table(result)
     write_json(json_file, result)
@@ -229,6 +234,8 @@ def soak_command(
 ) -> None:
     """One worker under a steady load for MINUTES: its memory after the warm-up (the
     first fifth) against the end, and every payment decided exactly once."""
+    from streams.benchmarks import soak
+
     config = soak.SoakConfig(
         minutes=minutes,
         rate=rate,
