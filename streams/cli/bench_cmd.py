@@ -12,6 +12,7 @@ import click
 import orjson
 
 from streams.cli.errors import friendly, settings_from_env
+from streams.cli.options import rate_option
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_file import load_rules
@@ -42,13 +43,7 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
 @click.option("--payments", type=click.IntRange(min=1000), default=60_000, show_default=True)
 @watchlist_entries_option
 @click.option("--workers", type=click.IntRange(min=1, max=16), default=1, show_default=True)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=1),
-    default=2000.0,
-    show_default=True,
-    help="offered payments/s for the latency phase",
-)
+@rate_option(2000.0, 1, "offered payments/s for the latency phase")
 @click.option(
     "--latency-seconds",
     type=click.FloatRange(min=1),
@@ -212,13 +207,7 @@ def print_table(result: dict[str, object]) -> None:
 
 @bench.command("soak")
 @click.option("--minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=10),
-    default=1000.0,
-    show_default=True,
-    help="offered payments/s",
-)
+@rate_option(1000.0, 10, "offered payments/s")
 @watchlist_entries_option
 @rules_option
 @bootstrap_option
