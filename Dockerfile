@@ -11,6 +11,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, from pyproject.toml alone, so a source change does not reinstall them.
+# The runtime only: the `tools` extra (embedded broker binary, chart library) is for the
+# demo, the benchmarks and `report routes --png`, none of which a worker image runs.
 COPY pyproject.toml README.md ./
 RUN mkdir streams && touch streams/__init__.py \
     && pip install . \

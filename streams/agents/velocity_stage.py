@@ -20,6 +20,7 @@ from streams.pipeline.processor import OutRecord, PaymentProcessor
 from streams.pipeline.stage_batches import StageBatches
 from streams.settings import Settings
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
+from streams.velocity.stages import STAGES
 from streams.worker.app import RawSchema
 
 
@@ -122,12 +123,9 @@ def register_velocity_stages(
     processor: PaymentProcessor,
     replicas: Sequence[Follower],
 ) -> list[Any]:
-    """Register one agent and one table per stage in topics.VELOCITY_STAGES; returns the
-    agents."""
-    return [
-        _register_stage(app, settings, stage, processor, replicas)
-        for stage in topics.VELOCITY_STAGES
-    ]
+    """Register one agent and one table per velocity stage (streams.velocity.stages);
+    returns the agents."""
+    return [_register_stage(app, settings, stage, processor, replicas) for stage in STAGES]
 
 
 def _register_stage(

@@ -9,114 +9,38 @@ timestamp minus its payment's."""
 
 from __future__ import annotations
 
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
-from tqdm import tqdm
 
-from streams.benchmarks.entries import entries
-from streams.kafka import admin, topics
+from streams.benchmarks.backlog import preload_payments, prepare_broker
+from streams.benchmarks.bench_config import BenchConfig, Progress
+from streams.benchmarks.bench_workers import (
+    BenchWorker,
+    start_process,
+    start_workers,
+    wait_until_screening,
+)
+from streams.benchmarks.measure import (
+    collect_timestamps,
+    percentile,
+    process_stats,
+    rate_from_timestamps,
+)
+from streams.kafka import topics
 from streams.kafka.child_process import terminate
-from streams.kafka.client import produce_all, producer, read
-from streams.kafka.embedded_broker import free_port
 from streams.offline import synthetic
-from streams.ops.status import StatusError, scrape
 from streams.settings import Settings
-from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_topic import publish_rules
 
-Progress = Callable[[str], None]
 RAW_SINK = "bench.raw"
 FAUST_SINK = "bench.faust"
-CONSUMED_METRIC = "screening_payments_consumed_total"
-# How often the benchmark asks a starting worker whether it consumed a payment yet.
-SCREENING_POLL_S = 0.02
-
-
-@dataclass(frozen=True)
-class BenchConfig:
-    """What to run: sizes, members, workers and the paced load."""
-
-    payments: int = 60_000
-    watchlist: int = 100_000
-    members: tuple[str, ...] = ("bench-a", "bench-b", "bench-c")
-    workers: int = 1
-    offered_rate: float = 2_000.0
-    latency_seconds: float = 15.0
-    hit_ratio: float = 0.01
-    rules: tuple[VelocityRule, ...] = ()
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of measured values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-
-
-def rate_from_timestamps(timestamps_ms: list[int]) -> float:
-    """Records per second between the first and last broker timestamp."""
-    if len(timestamps_ms) < 2:
-        return 0.0
-    span = (max(timestamps_ms) - min(timestamps_ms)) / 1000.0
-    return (len(timestamps_ms) - 1) / span if span > 0 else float("inf")
-
-
-def prepare_broker(
-    settings: Settings,
-    members: Sequence[str],
-    rules: Sequence[VelocityRule],
-    watchlist: int,
-    extra_topics: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """What every benchmark starts from: the broker up, the core, member and extra topics
-    created, the rules in force and a watchlist of `watchlist` entries published; returns
-    the entries payments draw their hits from."""
-    client = admin.wait_for_broker(settings, timeout_s=15)
-    admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, list(members))
-    if extra_topics:
-        admin.ensure_topics(client, list(extra_topics), settings.topic_partitions)
-    if rules:
-        publish_rules(settings, rules)
-    return publish_watchlist(settings, watchlist)
-
-
-def publish_watchlist(settings: Settings, count: int) -> list[dict[str, Any]]:
-    """Publish `count` synthetic entries; returns a sample of them for hits."""
-    out = producer(settings)
-    batch: list[tuple[bytes | None, bytes | None]] = []
-    sample: list[dict[str, Any]] = []
-    for i, document in enumerate(entries(count)):
-        batch.append((document["entry_id"].encode(), orjson.dumps(document)))
-        if i % 97 == 0:
-            sample.append(document)
-        if len(batch) == 50_000:
-            produce_all(out, topics.WATCHLIST, batch)
-            batch = []
-    produce_all(out, topics.WATCHLIST, batch)
-    return sample
-
-
-def preload_payments(settings: Settings, config: BenchConfig, sample: list[dict[str, Any]]) -> None:
-    """Produce the payments every phase consumes from the start."""
-    out = producer(settings)
-    by_member: dict[str, list[tuple[bytes | None, bytes | None]]] = {m: [] for m in config.members}
-    for payment in synthetic.payments(
-        config.members, config.payments, sample, config.hit_ratio, seed=3
-    ):
-        by_member[payment["member_id"]].append((payment["txn_id"].encode(), orjson.dumps(payment)))
-    for member, records in by_member.items():
-        produce_all(out, topics.payments_topic(member), records)
 
 
 def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
@@ -158,47 +82,6 @@ def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
     return seen / elapsed
 
 
-def process_stats(pid: int) -> tuple[float, float]:
-    """(CPU seconds used, peak resident MiB) of a process."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    peak = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
-    return cpu, peak
-
-
-def collect_timestamps(
-    settings: Settings, names: list[str], expected: int, timeout_s: float, desc: str
-) -> dict[bytes, int]:
-    """Key -> broker timestamp of every record on the topics, until `expected` keys."""
-    found: dict[bytes, int] = {}
-    with tqdm(total=expected, desc=desc, unit=" msg", leave=False) as bar:
-        for record in read(
-            settings,
-            names,
-            idle_timeout_s=timeout_s,
-            total_timeout_s=timeout_s,
-            until=lambda _: len(found) >= expected,
-        ):
-            if record.key is not None and record.key not in found:
-                found[record.key] = record.timestamp_ms
-                bar.update(1)
-    return found
-
-
-def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """A child process logging to `log`."""
-    with log.open("ab") as handle:
-        return subprocess.Popen(
-            [sys.executable, *args],
-            env={**os.environ, **env},
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float:
     """A stock Faust agent that decodes and forwards: payments per second."""
     inputs = [topics.payments_topic(m) for m in config.members]
@@ -219,62 +102,6 @@ def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float
     finally:
         terminate(process)
     return rate_from_timestamps(list(stamps.values()))
-
-
-@dataclass(frozen=True)
-class BenchWorker:
-    """A screening worker the benchmark started, and the port of its metrics page."""
-
-    process: subprocess.Popen[bytes]
-    web_port: int
-
-    @property
-    def pid(self) -> int:
-        """The worker's process id."""
-        return self.process.pid
-
-
-def start_workers(
-    settings: Settings, config: BenchConfig, work: Path, app_id: str = "bench-screening"
-) -> list[BenchWorker]:
-    """`config.workers` screening workers in one consumer group, `app_id`."""
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_MEMBERS": ",".join(config.members),
-        "SCREENING_APP_ID": app_id,
-    }
-    workers = []
-    for i in range(config.workers):
-        port = free_port()
-        process = start_process(
-            ["-m", "streams.cli.main", "worker"],
-            {
-                **env,
-                "SCREENING_WEB_PORT": str(port),
-                "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
-            },
-            work / f"{app_id}-{i}.log",
-        )
-        workers.append(BenchWorker(process, port))
-    return workers
-
-
-def payments_consumed(worker: BenchWorker) -> float:
-    """The payments a worker consumed (its `screening_payments_consumed_total`), 0 while
-    its metrics page does not answer."""
-    try:
-        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(CONSUMED_METRIC)
-    except StatusError:
-        return 0.0
-
-
-def wait_until_screening(workers: list[BenchWorker], timeout_s: float) -> None:
-    """Return once a worker consumed its first payment."""
-    deadline = time.monotonic() + timeout_s
-    while not any(payments_consumed(w) > 0 for w in workers):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no worker consumed a payment within {timeout_s:.0f}s")
-        time.sleep(SCREENING_POLL_S)
 
 
 def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchConfig:
@@ -431,8 +258,3 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "watchlist_entries": config.watchlist,
         "velocity_rules": len(config.rules),
     }
-
-
-def with_broker(settings: Settings, bootstrap: str) -> Settings:
-    """Settings for another broker."""
-    return replace(settings, bootstrap_servers=bootstrap)

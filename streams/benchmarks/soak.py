@@ -20,12 +20,9 @@ from typing import Any
 import orjson
 from confluent_kafka import Producer
 
-from streams.benchmarks.pipeline import (
-    BenchConfig,
-    Progress,
-    prepare_broker,
-    start_workers,
-)
+from streams.benchmarks.backlog import prepare_broker
+from streams.benchmarks.bench_config import BenchConfig, Progress
+from streams.benchmarks.bench_workers import start_workers
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
 from streams.kafka.client import read

@@ -18,6 +18,7 @@ import orjson
 
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.benchmarks.entries import seller_name
+from streams.benchmarks.measure import percentile
 from streams.model import canonical
 from streams.model.payee import canonical_payee
 from streams.settings import Settings
@@ -50,12 +51,6 @@ async def replay(settings: Settings) -> tuple[WatchlistIndex, float]:
     elapsed = time.perf_counter() - started
     replica.stop()
     return index, elapsed
-
-
-def percentile(values: list[float], q: float) -> float:
-    """The q-quantile (0..1) of measured values."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def exact_lookups(index: WatchlistIndex, samples: list[dict[str, str]]) -> dict[str, float]:

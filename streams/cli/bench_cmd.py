@@ -1,4 +1,5 @@
-"""`screening bench`: the project's benchmarks."""
+"""`screening bench`: the project's benchmarks. They and the embedded broker are imported
+by the commands that run them, so the command line loads neither otherwise."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ from typing import Any
 import click
 import orjson
 
-from streams.benchmarks import pipeline, soak, watchlist_scale
 from streams.cli.errors import friendly, settings_from_env
-from streams.kafka.embedded_broker import EmbeddedBroker
+from streams.cli.options import rate_option
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_file import load_rules
@@ -43,13 +43,7 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
 @click.option("--payments", type=click.IntRange(min=1000), default=60_000, show_default=True)
 @watchlist_entries_option
 @click.option("--workers", type=click.IntRange(min=1, max=16), default=1, show_default=True)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=1),
-    default=2000.0,
-    show_default=True,
-    help="offered payments/s for the latency phase",
-)
+@rate_option(2000.0, 1, "offered payments/s for the latency phase")
 @click.option(
     "--latency-seconds",
     type=click.FloatRange(min=1),
@@ -77,7 +71,10 @@ def bench(
     an embedded broker unless --bootstrap is given."""
     if ctx.invoked_subcommand is not None:
         return
-    config = pipeline.BenchConfig(
+    from streams.benchmarks import pipeline
+    from streams.benchmarks.bench_config import BenchConfig
+
+    config = BenchConfig(
         payments=payments,
         watchlist=watchlist_entries,
         workers=workers,
@@ -102,6 +99,8 @@ def run_on_broker(
     settings = settings_from_env()
     if bootstrap:
         return benchmark(replace(settings, bootstrap_servers=bootstrap))
+    from streams.kafka.embedded_broker import EmbeddedBroker
+
     with EmbeddedBroker() as broker:
         return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
 
@@ -173,6 +172,8 @@ def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
 def watchlist(count: int, bootstrap: str | None, json_file: Path | None) -> None:
     """Load, restart, memory and lookup figures for a watchlist of COUNT entries (a
     quarter of them names)."""
+    from streams.benchmarks import watchlist_scale
+
     result = run_on_broker(bootstrap, lambda s: watchlist_scale.run(s, count, progress))
     print_table(result)
     write_json(json_file, result)
@@ -206,13 +207,7 @@ def print_table(result: dict[str, object]) -> None:
 
 @bench.command("soak")
 @click.option("--minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=10),
-    default=1000.0,
-    show_default=True,
-    help="offered payments/s",
-)
+@rate_option(1000.0, 10, "offered payments/s")
 @watchlist_entries_option
 @rules_option
 @bootstrap_option
@@ -228,6 +223,8 @@ def soak_command(
 ) -> None:
     """One worker under a steady load for MINUTES: its memory after the warm-up (the
     first fifth) against the end, and every payment decided exactly once."""
+    from streams.benchmarks import soak
+
     config = soak.SoakConfig(
         minutes=minutes,
         rate=rate,

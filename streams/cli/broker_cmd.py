@@ -1,4 +1,5 @@
-"""`screening broker`: the embedded Kafka-protocol broker in the foreground."""
+"""`screening broker`: the embedded Kafka-protocol broker in the foreground (imported when
+the command runs: the broker binary comes with the `tools` extra)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import os
 import click
 
 from streams.cli.errors import friendly
-from streams.kafka.embedded_broker import broker_command, parse_listen
 
 
 @click.command()
@@ -15,6 +15,8 @@ from streams.kafka.embedded_broker import broker_command, parse_listen
 @friendly
 def broker(listen: str) -> None:
     """Run the embedded Kafka-compatible broker (memory storage) in the foreground."""
+    from streams.kafka.embedded_broker import broker_command, parse_listen
+
     try:
         host, port = parse_listen(listen)
     except ValueError as exc:

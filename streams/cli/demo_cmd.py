@@ -1,4 +1,5 @@
-"""`screening demo`: the whole pipeline on the embedded broker, end to end."""
+"""`screening demo`: the whole pipeline on the embedded broker, end to end. The broker is
+imported when the demo runs (it needs the `tools` extra)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,6 @@ from streams.cli.errors import friendly, settings_from_env
 from streams.kafka import admin, topics
 from streams.kafka.child_process import terminate
 from streams.kafka.client import produce_all, producer, read
-from streams.kafka.embedded_broker import EmbeddedBroker, free_port
 from streams.offline import synthetic
 from streams.settings import Settings
 from streams.watchlist.file import read_entries
@@ -48,6 +48,8 @@ Decisions = dict[str, dict[str, Any]]
 def demo(count: int, hit_ratio: float, watchlist_file: Path) -> None:
     """Start a broker and a worker, load the sample watchlist, stream payments of three
     members, print what was decided, stop everything."""
+    from streams.kafka.embedded_broker import EmbeddedBroker
+
     entries = list(read_entries(watchlist_file))
     documents = [document for _, document, _, _ in entries]
     payments = list(synthetic.payments(DEMO_MEMBERS, count, documents, hit_ratio))
@@ -93,6 +95,8 @@ def publish_inputs(
 
 def start_worker(bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
     """A worker child process; its log goes to data_dir/worker.log."""
+    from streams.kafka.embedded_broker import free_port
+
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,

@@ -8,8 +8,9 @@ from typing import ParamSpec, TypeVar
 
 import click
 
+from streams.extras import MissingExtra
 from streams.kafka.admin import BrokerUnavailable
-from streams.kafka.embedded_broker import BrokerError
+from streams.kafka.broker_error import BrokerError
 from streams.settings import Settings, SettingsError
 from streams.velocity.rules_file import RulesFileError
 from streams.watchlist.file import WatchlistFileError
@@ -23,6 +24,7 @@ EXPECTED = (
     SettingsError,
     WatchlistFileError,
     RulesFileError,
+    MissingExtra,
     OSError,
 )
 

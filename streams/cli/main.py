@@ -26,18 +26,21 @@ def cli() -> None:
     """Coalition payee screening: allow, hold or block every payment."""
 
 
-cli.add_command(demo_cmd.demo)
-cli.add_command(broker_cmd.broker)
-cli.add_command(worker_cmd.worker)
-cli.add_command(watchlist_cmd.watchlist)
-cli.add_command(screen_cmd.screen)
-cli.add_command(produce_cmd.produce)
-cli.add_command(tail_cmd.tail)
-cli.add_command(report_cmd.report)
-cli.add_command(status_cmd.status)
-cli.add_command(bench_cmd.bench)
-cli.add_command(acl_cmd.acl)
-cli.add_command(rules_cmd.rules)
+for command in (
+    demo_cmd.demo,
+    broker_cmd.broker,
+    worker_cmd.worker,
+    watchlist_cmd.watchlist,
+    screen_cmd.screen,
+    produce_cmd.produce,
+    tail_cmd.tail,
+    report_cmd.report,
+    status_cmd.status,
+    bench_cmd.bench,
+    acl_cmd.acl,
+    rules_cmd.rules,
+):
+    cli.add_command(command)
 cli.add_command(backtest_cmd.backtest_cmd, name="backtest")
 
 

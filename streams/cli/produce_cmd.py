@@ -11,6 +11,7 @@ import orjson
 from tqdm import tqdm
 
 from streams.cli.errors import friendly, settings_from_env
+from streams.cli.options import rate_option
 from streams.kafka import admin, topics
 from streams.kafka.client import producer
 from streams.model.timestamps import iso
@@ -35,13 +36,7 @@ def parse_members(text: str) -> list[str]:
 @click.command()
 @click.option("--members", default="acme-bank,northpay,cardco", show_default=True)
 @click.option("--count", type=click.IntRange(min=1), default=10_000, show_default=True)
-@click.option(
-    "--rate",
-    type=click.FloatRange(min=0),
-    default=1000.0,
-    show_default=True,
-    help="payments per second (0: as fast as possible)",
-)
+@rate_option(1000.0, 0, "payments per second (0: as fast as possible)")
 @click.option(
     "--watchlist",
     "watchlist_file",

@@ -8,15 +8,9 @@ import time
 import click
 import orjson
 
-from streams.ops.status import (
-    DEFAULT_URL,
-    Scrape,
-    StatusError,
-    as_json,
-    render,
-    scrape,
-    summarise,
-)
+from streams.ops.metrics_scrape import DEFAULT_URL, Scrape, StatusError, scrape
+from streams.ops.status_render import as_json, render
+from streams.ops.status_summary import summarise
 
 
 @click.command()

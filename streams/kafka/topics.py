@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from streams.velocity.stages import STAGES
+
 PAYMENTS_PREFIX = "payments."
 DECISIONS_PREFIX = "decisions."
 ALERTS = "alerts"
@@ -11,10 +13,6 @@ WATCHLIST = "watchlist"
 RULES = "rules"
 LINKS = "watchlist.links"
 DLQ_PAYMENTS = "dlq.payments"
-
-# Internal repartition topics: a payment visits the velocity stage of each key kind its
-# rules need, keyed by that kind's key so one worker holds each key's window state.
-VELOCITY_STAGES: tuple[str, ...] = ("payee", "payer", "member")
 
 PAYMENTS_TOPIC = re.compile(r"^payments\.([a-z0-9][a-z0-9-]*)$")
 
@@ -33,6 +31,13 @@ def velocity_stage_topic(app_id: str, stage: str) -> str:
     """`<app_id>.velocity.<stage>` (`screening.velocity.payee` by default): payments on
     their way through a velocity stage, private to one app's consumer group."""
     return f"{app_id}.velocity.{stage}"
+
+
+def velocity_stage_topics(app_id: str) -> tuple[str, ...]:
+    """Every velocity stage topic of an app, in visiting order. Internal repartition
+    topics: a payment visits the velocity stage of each key kind its rules need, keyed by
+    that kind's key so one worker holds each key's window state."""
+    return tuple(velocity_stage_topic(app_id, stage) for stage in STAGES)
 
 
 def velocity_table(stage: str) -> str:

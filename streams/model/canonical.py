@@ -357,6 +357,7 @@ def _without_sequences(words: list[str]) -> list[str]:
     return text.split()
 
 
+# Every identifier kind, in the contract's order of strength (the payee key's).
 IDENTIFIER_KINDS: tuple[str, ...] = (
     "merchant_id",
     "card_acceptor_id",

@@ -10,18 +10,9 @@ from streams.model import canonical
 # Payee fields that identify a seller (country, acquirer_id and mcc only qualify them).
 PAYEE_IDENTIFIER_FIELDS: tuple[str, ...] = canonical.IDENTIFIER_KINDS
 
-# The contract's order of strength for the payee key.
-PAYEE_KEY_ORDER: tuple[str, ...] = (
-    "merchant_id",
-    "card_acceptor_id",
-    "iban",
-    "account",
-    "wallet_address",
-    "domain",
-    "email",
-    "phone",
-    "name",
-)
+# The contract's order of strength for the payee key: the identifier kinds' order, a url
+# counting as its domain.
+PAYEE_KEY_ORDER: tuple[str, ...] = tuple(k for k in canonical.IDENTIFIER_KINDS if k != "url")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,7 @@ from streams.model.payment import Payment
 from streams.pipeline.payment_wire import payment_fields, payment_from_fields
 from streams.rules.base import RuleResult
 from streams.velocity.evaluate import velocity_key
-
-# The velocity key kind each stage partitions by (payee_member state is keyed by payee
-# first, so it lives in the payee stage).
-STAGE_KEY_KIND = {"payee": "payee", "payer": "payer", "member": "member"}
+from streams.velocity.stages import partition_kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +121,7 @@ def decode_record(value: bytes, payer_key: bytes | None) -> list[StageHandoff | 
 
 def stage_key(stage: str, payment: Payment) -> str | None:
     """The key a payment is partitioned by on its way into `stage`."""
-    return velocity_key(STAGE_KEY_KIND[stage], payment)
+    return velocity_key(partition_kind(stage), payment)
 
 
 def is_enforced(result: RuleResult) -> bool:

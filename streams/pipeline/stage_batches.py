@@ -53,7 +53,7 @@ class StageBatches:
     @classmethod
     def for_app(cls, app_id: str, partitions: int) -> StageBatches:
         """Batches for the stage topics of `app_id`, of `partitions` partitions each."""
-        names = frozenset(topics.velocity_stage_topic(app_id, s) for s in topics.VELOCITY_STAGES)
+        names = frozenset(topics.velocity_stage_topics(app_id))
         return cls(names, partitions)
 
     def __bool__(self) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from streams.extras import MissingExtra
 from streams.model.json_lines import read_json_lines
 from streams.model.payment import parse_timestamp
 
@@ -91,8 +92,12 @@ def format_table(report: RoutesReport) -> str:
 
 def write_png(report: RoutesReport, path: Path) -> None:
     """A chart: one panel per measure, one line per method over the weeks. The table is
-    embedded in the PNG's Description text so the chart can be checked against it."""
-    import matplotlib
+    embedded in the PNG's Description text so the chart can be checked against it.
+    MissingExtra without matplotlib (the `tools` extra)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra("matplotlib", "the routes chart (--png)") from None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -16,6 +16,7 @@ from streams.model.payment import Payment
 from streams.rules.base import RuleResult
 from streams.velocity.rule import MAX_WINDOW, VelocityRule, decimal_text
 from streams.velocity.rule_set import RuleSet
+from streams.velocity.stages import STAGE_KEY_KINDS
 from streams.velocity.state import (
     Event,
     decode_state,
@@ -27,14 +28,6 @@ from streams.velocity.state import (
 )
 
 log = logging.getLogger(__name__)
-
-# The key kinds whose state each stage keeps (payee_member state is keyed by the payee
-# first, so it is partitioned with the payee stage).
-STAGE_KEY_KINDS: dict[str, tuple[str, ...]] = {
-    "payee": ("payee", "payee_member"),
-    "payer": ("payer",),
-    "member": ("member",),
-}
 
 # State of a rule no event has touched for this long belongs to a deleted (or long
 # disabled) rule: no rule's window plus grace reaches that far back.

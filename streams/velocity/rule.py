@@ -18,15 +18,11 @@ import orjson
 from streams.model import schemas
 from streams.model.payment import Payment
 from streams.model.schemas import SchemaError, validator
+from streams.velocity.stages import STAGE_OF_KEY
 
-KEY_KINDS = ("payee", "payer", "member", "payee_member")
 MEASURES = ("count", "sum_amount", "distinct_payers", "distinct_members")
 ACTIONS = ("hold", "block", "alert")
 MODES = ("enforce", "shadow")
-
-# The velocity stage whose partitioning keeps each key kind's state in one place:
-# payee_member state is keyed by the payee first, so it lives in the payee stage.
-STAGE_OF_KEY = {"payee": "payee", "payee_member": "payee", "payer": "payer", "member": "member"}
 
 # Longer look-backs would keep (bounded, but old) state per key for months; a coalition
 # reviews sellers within weeks.

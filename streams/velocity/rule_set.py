@@ -11,9 +11,7 @@ from typing import ClassVar
 
 from streams.model.payment import Payment
 from streams.velocity.rule import VelocityRule
-
-# The order in which a payment visits the velocity stages.
-STAGES = ("payee", "payer", "member")
+from streams.velocity.stages import STAGES
 
 
 @dataclass(frozen=True)

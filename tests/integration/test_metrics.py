@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from streams.kafka import topics
-from streams.ops.status import Scrape, parse
+from streams.ops.metrics_scrape import Scrape, parse
 from streams.rules import RULES
 from streams.settings import Settings
 from tests.integration.conftest import (

@@ -13,12 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from streams.cli.main import cli
-from streams.ops.status import (
-    histogram_quantile,
-    parse,
-    render,
-    summarise,
-)
+from streams.ops.metrics_scrape import parse
+from streams.ops.status_render import render
+from streams.ops.status_summary import histogram_quantile, summarise
 
 
 def exposition(

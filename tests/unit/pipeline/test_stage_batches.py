@@ -14,6 +14,7 @@ from streams.pipeline import stage_batches
 from streams.pipeline.handoff import StageHandoff, UnreadableHandoff, decode_record
 from streams.pipeline.processor import OutRecord, Source
 from streams.pipeline.stage_batches import MAX_BATCH, StageBatches, encode_batch, key_partition
+from streams.velocity.stages import STAGES
 from tests.unit.pipeline.test_velocity_stages import new_processor, payment, source
 
 PAYEE_TOPIC = topics.velocity_stage_topic("screening", "payee")
@@ -40,9 +41,7 @@ def test_a_key_goes_to_the_partition_kafkas_default_partitioner_picks(partitions
 
 
 def test_the_stage_topics_of_the_app_are_batched() -> None:
-    assert batches().stage_topics == {
-        topics.velocity_stage_topic("screening", s) for s in topics.VELOCITY_STAGES
-    }
+    assert batches().stage_topics == {topics.velocity_stage_topic("screening", s) for s in STAGES}
 
 
 def test_hand_offs_are_gathered_per_topic_and_partition_in_order() -> None:

@@ -18,6 +18,7 @@ from streams.pipeline import processor as processor_module
 from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
 from streams.velocity.rule import VelocityRule, parse_rule
 from streams.velocity.rule_set import RuleSet
+from streams.velocity.stages import STAGES
 from streams.watchlist.index import WatchlistIndex
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
@@ -92,7 +93,7 @@ def through_stages(
 
 
 def fresh_states() -> States:
-    return {stage: {} for stage in topics.VELOCITY_STAGES}
+    return {stage: {} for stage in STAGES}
 
 
 def test_a_stage_decides_the_same_in_the_process_that_handed_over_and_in_another() -> None:

@@ -16,7 +16,6 @@ from jsonschema import Draft202012Validator
 
 from streams.model.payment import Payment, decode_payment
 from streams.velocity.rule import (
-    KEY_KINDS,
     MEASURES,
     RuleError,
     VelocityRule,
@@ -24,6 +23,7 @@ from streams.velocity.rule import (
     parse_rule,
     rule_version,
 )
+from streams.velocity.stages import KEY_KINDS
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "schemas" / "velocity-rule.schema.json").read_text())

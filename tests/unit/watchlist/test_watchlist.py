@@ -24,7 +24,8 @@ from streams.watchlist.entry import (
     parse_entry,
 )
 from streams.watchlist.index import WatchlistIndex
-from streams.watchlist.name_index import NameIndex, similarity
+from streams.watchlist.name_index import NameIndex
+from streams.watchlist.name_score import similarity
 
 THRESHOLD = Settings().name_match_threshold
 NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)

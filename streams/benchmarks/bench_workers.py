@@ -1,0 +1,87 @@
+"""Child processes of a benchmark: screening workers in one consumer group, and when
+they start screening (read from their metrics page)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from streams.benchmarks.bench_config import BenchConfig
+from streams.kafka.embedded_broker import free_port
+from streams.ops.metrics_scrape import StatusError, scrape
+from streams.settings import Settings
+
+CONSUMED_METRIC = "screening_payments_consumed_total"
+# How often the benchmark asks a starting worker whether it consumed a payment yet.
+SCREENING_POLL_S = 0.02
+
+
+def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A child process logging to `log`."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            [sys.executable, *args],
+            env={**os.environ, **env},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@dataclass(frozen=True)
+class BenchWorker:
+    """A screening worker the benchmark started, and the port of its metrics page."""
+
+    process: subprocess.Popen[bytes]
+    web_port: int
+
+    @property
+    def pid(self) -> int:
+        """The worker's process id."""
+        return self.process.pid
+
+
+def start_workers(
+    settings: Settings, config: BenchConfig, work: Path, app_id: str = "bench-screening"
+) -> list[BenchWorker]:
+    """`config.workers` screening workers in one consumer group, `app_id`."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_MEMBERS": ",".join(config.members),
+        "SCREENING_APP_ID": app_id,
+    }
+    workers = []
+    for i in range(config.workers):
+        port = free_port()
+        process = start_process(
+            ["-m", "streams.cli.main", "worker"],
+            {
+                **env,
+                "SCREENING_WEB_PORT": str(port),
+                "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
+            },
+            work / f"{app_id}-{i}.log",
+        )
+        workers.append(BenchWorker(process, port))
+    return workers
+
+
+def payments_consumed(worker: BenchWorker) -> float:
+    """The payments a worker consumed (its `screening_payments_consumed_total`), 0 while
+    its metrics page does not answer."""
+    try:
+        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(CONSUMED_METRIC)
+    except StatusError:
+        return 0.0
+
+
+def wait_until_screening(workers: list[BenchWorker], timeout_s: float) -> None:
+    """Return once a worker consumed its first payment."""
+    deadline = time.monotonic() + timeout_s
+    while not any(payments_consumed(w) > 0 for w in workers):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no worker consumed a payment within {timeout_s:.0f}s")
+        time.sleep(SCREENING_POLL_S)
