@@ -62,9 +62,10 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         changelogs = {tp: end for tp, end in reported.items() if tp.topic.endswith("-changelog")}
         if not changelogs:
             return reported
-        return {**reported, **await true_end_offsets(self._new_probe, changelogs)}
+        return {**reported, **await true_end_offsets(self.new_probe, changelogs)}
 
-    def _new_probe(self) -> Any:
+    def new_probe(self) -> Any:
+        """A new aiokafka consumer without a group (Faust's client consumer), unstarted."""
         return self._create_client_consumer(self.transport)  # type: ignore[arg-type]
 
     def _create_worker_consumer(self, transport: Any) -> Any:

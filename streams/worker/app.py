@@ -8,6 +8,7 @@ from typing import Any
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from streams.faust_ext.conductor import set_resubscribe_delay
 from streams.faust_ext.transport import use_native_producer
 from streams.settings import Settings
 
@@ -72,7 +73,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         stream_wait_empty=True,
         consumer_auto_offset_reset="earliest",
     )
-    app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_DELAY_S  # type: ignore[attr-defined]
+    set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
     use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(*payment_topic_names, schema=RawSchema())
 
