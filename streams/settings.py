@@ -40,6 +40,7 @@ class Settings:
     link_ttl: timedelta = timedelta(days=90)
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
+    fetch_max_wait_ms: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,9 +51,9 @@ class Settings:
         if protocol not in SECURITY_PROTOCOLS:
             choices = ", ".join(SECURITY_PROTOCOLS)
             raise SettingsError(f"KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {choices}")
-        _int(
-            env, "SCREENING_FETCH_MAX_WAIT_MS", 5, 0, 10_000
-        )  # read by streams.faust_ext.transport
+        fetch_max_wait_ms = _int(
+            env, "SCREENING_FETCH_MAX_WAIT_MS", cls.fetch_max_wait_ms, 0, 10_000
+        )
         bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
         if not bootstrap:
             raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")
@@ -84,6 +85,7 @@ class Settings:
                 env, "SCREENING_REDELIVERY_WINDOW", cls.redelivery_window_s, 0.0, 7 * 86400.0
             ),
             fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
+            fetch_max_wait_ms=fetch_max_wait_ms,
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:

@@ -9,7 +9,7 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.faust_ext.conductor import set_resubscribe_delay
-from streams.faust_ext.transport import use_native_producer
+from streams.faust_ext.transport import set_fetch_max_wait, use_native_producer
 from streams.settings import Settings
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
@@ -74,6 +74,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         consumer_auto_offset_reset="earliest",
     )
     set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
+    set_fetch_max_wait(app, settings.fetch_max_wait_ms)
     use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(*payment_topic_names, schema=RawSchema())
 
