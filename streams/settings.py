@@ -41,6 +41,7 @@ class Settings:
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
     fetch_max_wait_ms: int = 5
+    broker_bin: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -54,6 +55,7 @@ class Settings:
         fetch_max_wait_ms = _int(
             env, "SCREENING_FETCH_MAX_WAIT_MS", cls.fetch_max_wait_ms, 0, 10_000
         )
+        broker_bin = env.get("SCREENING_BROKER_BIN")
         bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
         if not bootstrap:
             raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")
@@ -86,6 +88,9 @@ class Settings:
             ),
             fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
             fetch_max_wait_ms=fetch_max_wait_ms,
+            # Checked where the embedded broker is started, so that only the commands
+            # that start one fail on a wrong path.
+            broker_bin=Path(broker_bin) if broker_bin else None,
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:

@@ -102,7 +102,7 @@ def run_on_broker(
     settings = settings_from_env()
     if bootstrap:
         return benchmark(replace(settings, bootstrap_servers=bootstrap))
-    with EmbeddedBroker() as broker:
+    with EmbeddedBroker(binary=settings.broker_bin) as broker:
         return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
 
 

