@@ -206,11 +206,11 @@ class Producer(faust_aiokafka.Producer):
         *,
         transactional_id: str | None = None,
     ) -> Any:
+        future = await self.send(
+            topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+        )
         if self.native is None or transactional_id:
-            return await super().send_and_wait(
-                topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
-            )
-        future = await self.send(topic, key, value, partition, timestamp, headers)
+            return await future  # aiokafka's, as in Faust's send_and_wait
         # Delivery reports are served only when polled: poll until this one is in.
         return await self.native.delivered(future)
 

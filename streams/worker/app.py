@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -26,24 +25,11 @@ class RawSchema(faust.Schema[bytes, bytes]):
             key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    def loads_key(
-        self,
-        app: Any,
-        message: Any,
-        *,
-        loads: Callable[..., Any] | None = None,
-        serializer: Any = None,
-    ) -> bytes:
+    # Faust passes the codecs (`loads`, `serializer`) as keywords: raw bytes need none.
+    def loads_key(self, app: Any, message: Any, **codecs: Any) -> bytes:
         return message.key  # type: ignore[no-any-return]
 
-    def loads_value(
-        self,
-        app: Any,
-        message: Any,
-        *,
-        loads: Callable[..., Any] | None = None,
-        serializer: Any = None,
-    ) -> bytes:
+    def loads_value(self, app: Any, message: Any, **codecs: Any) -> bytes:
         return message.value  # type: ignore[no-any-return]
 
 
