@@ -20,15 +20,14 @@ RUN mkdir streams && touch streams/__init__.py \
     && rm -rf streams build ./*.egg-info
 
 # The repository, installed in editable mode: schemas/ and data/ are read from the source
-# tree at run time (SCREENING_SCHEMA_DIR names the schemas explicitly as well).
+# tree at run time.
 COPY . /app
 RUN pip install --no-deps -e . \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /home/screening screening \
     && mkdir -p /var/lib/screening \
     && chown screening:screening /var/lib/screening
 
-ENV SCREENING_SCHEMA_DIR=/app/schemas \
-    SCREENING_DATA_DIR=/var/lib/screening \
+ENV SCREENING_DATA_DIR=/var/lib/screening \
     SCREENING_WEB_PORT=6066
 
 USER screening

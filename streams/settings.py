@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 MEMBER_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
@@ -40,6 +43,8 @@ class Settings:
     link_ttl: timedelta = timedelta(days=90)
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
+    fetch_max_wait_ms: int = 5
+    broker_bin: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -50,9 +55,10 @@ class Settings:
         if protocol not in SECURITY_PROTOCOLS:
             choices = ", ".join(SECURITY_PROTOCOLS)
             raise SettingsError(f"KAFKA_SECURITY_PROTOCOL: {protocol!r} is not one of {choices}")
-        _int(
-            env, "SCREENING_FETCH_MAX_WAIT_MS", 5, 0, 10_000
-        )  # read by streams.faust_ext.transport
+        fetch_max_wait_ms = _int(
+            env, "SCREENING_FETCH_MAX_WAIT_MS", cls.fetch_max_wait_ms, 0, 10_000
+        )
+        broker_bin = env.get("SCREENING_BROKER_BIN")
         bootstrap = env.get("KAFKA_BOOTSTRAP_SERVERS", cls.bootstrap_servers).strip()
         if not bootstrap:
             raise SettingsError("KAFKA_BOOTSTRAP_SERVERS is empty")
@@ -84,6 +90,10 @@ class Settings:
                 env, "SCREENING_REDELIVERY_WINDOW", cls.redelivery_window_s, 0.0, 7 * 86400.0
             ),
             fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
+            fetch_max_wait_ms=fetch_max_wait_ms,
+            # Checked where the embedded broker is started, so that only the commands
+            # that start one fail on a wrong path.
+            broker_bin=Path(broker_bin) if broker_bin else None,
         )
 
     def kafka_client_config(self) -> dict[str, str | int | float | bool]:
@@ -113,26 +123,31 @@ def _members(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}: {raw!r} is not an integer") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}: {value} is outside {low}..{high}")
-    return value
+    return _number(env, name, default, low, high, int, "an integer")
 
 
 def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    return _number(env, name, default, low, high, float, "a number")
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: N,
+    low: N,
+    high: N,
+    parse: Callable[[str], N],
+    kind: str,
+) -> N:
+    """`parse` of the variable, `default` when unset or empty; SettingsError naming the
+    variable when it is not `kind` or outside low..high."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(f"{name}: {raw!r} is not a number") from None
+        raise SettingsError(f"{name}: {raw!r} is not {kind}") from None
     if not low <= value <= high:
         raise SettingsError(f"{name}: {value} is outside {low}..{high}")
     return value

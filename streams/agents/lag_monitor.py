@@ -15,6 +15,7 @@ from typing import Any
 
 import faust
 
+from streams.faust_ext.consumer_offsets import committed_offsets
 from streams.kafka import topics
 from streams.ops import metrics
 
@@ -74,10 +75,8 @@ class LagMonitor:
             self.publish({})
             return {}
         ends = await consumer.highwaters(*assigned)
-        # Faust keeps the group's committed offsets here (updated on every commit and
-        # seeded from the broker on assignment); there is no public accessor.
-        committed: Mapping[Any, int | None] = getattr(consumer, "_committed_offset", {})
-        committed = {tp: committed.get(tp) for tp in assigned}
+        known = committed_offsets(consumer)
+        committed = {tp: known.get(tp) for tp in assigned}
         missing = [tp for tp, offset in committed.items() if offset is None]
         earliest: Mapping[Any, int] = {}
         if missing:

@@ -101,7 +101,7 @@ def run_on_broker(
         return benchmark(replace(settings, bootstrap_servers=bootstrap))
     from streams.kafka.embedded_broker import EmbeddedBroker
 
-    with EmbeddedBroker() as broker:
+    with EmbeddedBroker(binary=settings.broker_bin) as broker:
         return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
 
 

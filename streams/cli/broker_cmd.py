@@ -7,7 +7,7 @@ import os
 
 import click
 
-from streams.cli.errors import friendly
+from streams.cli.errors import friendly, settings_from_env
 
 
 @click.command()
@@ -21,7 +21,7 @@ def broker(listen: str) -> None:
         host, port = parse_listen(listen)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--listen") from None
-    command = broker_command(host, port)
+    command = broker_command(host, port, settings_from_env().broker_bin)
     click.echo(f"broker listening on {host}:{port} (memory storage; Ctrl-C stops)", err=True)
     try:
         os.execv(command[0], command)

@@ -53,8 +53,12 @@ def demo(count: int, hit_ratio: float, watchlist_file: Path) -> None:
     entries = list(read_entries(watchlist_file))
     documents = [document for _, document, _, _ in entries]
     payments = list(synthetic.payments(DEMO_MEMBERS, count, documents, hit_ratio))
-    with EmbeddedBroker() as broker, tempfile.TemporaryDirectory() as tmp:
-        settings = replace(settings_from_env(), bootstrap_servers=broker.bootstrap_servers)
+    configured = settings_from_env()
+    with (
+        EmbeddedBroker(binary=configured.broker_bin) as broker,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        settings = replace(configured, bootstrap_servers=broker.bootstrap_servers)
         click.echo(f"broker on {broker.bootstrap_servers}")
         publish_inputs(settings, [(e.entry_id.encode(), enc) for _, _, e, enc in entries], [])
         click.echo(f"watchlist: {len(entries)} entries from {watchlist_file.name}")

@@ -1,1 +1,3 @@
-"""Every use of Faust, mode and aiokafka internals, with their inventory (inventory.py)."""
+"""The project's Faust transport (consumer, producer, changelog buffer) and its hooks into
+Faust: the only place that uses Faust, mode or aiokafka internals (private names), each
+one listed, with where and why, in `streams.faust_ext.inventory`."""

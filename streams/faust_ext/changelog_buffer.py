@@ -21,16 +21,17 @@ class DrainingProducerBuffer(ProducerBuffer):
     """A ProducerBuffer whose `flush` waits, without a time limit, until the buffer is
     empty and no write is on its way to the producer, in the order they were buffered."""
 
-    _in_flight = 0
+    # Writes taken off the queue and not yet handed to the producer.
+    in_flight = 0
 
     async def _send_pending(self, fut: Any) -> None:
         # Faust's sender task takes a write off the queue and calls this in one step, so
         # a write is always either queued or counted here.
-        self._in_flight += 1
+        self.in_flight += 1
         try:
             await super()._send_pending(fut)
         finally:
-            self._in_flight -= 1
+            self.in_flight -= 1
             self.message_sent.set()
 
     async def flush(self) -> None:
@@ -38,8 +39,8 @@ class DrainingProducerBuffer(ProducerBuffer):
 
         While the buffer stops, its sender task is ending: the writes still queued are
         sent from here, in order, after the one in flight."""
-        while self.size or self._in_flight:
-            if not self._in_flight and (self.should_stop or self.state != "running"):
+        while self.size or self.in_flight:
+            if not self.in_flight and (self.should_stop or self.state != "running"):
                 await super()._send_pending(self.pending.get_nowait())
                 continue
             self.message_sent.clear()

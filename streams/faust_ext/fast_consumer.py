@@ -85,7 +85,7 @@ class BatchDrainMixin:
     message delivered inline when delivery cannot block, through `wait_first`
     otherwise."""
 
-    async def _rewind(self) -> None:
+    async def rewind(self) -> None:
         """Seek every assigned partition back to its committed offset, as Faust's
         `perform_seek` does, and the stream partitions that have none to their beginning
         (the app's offset reset is `earliest`): Faust leaves those where they are, past
@@ -184,7 +184,7 @@ class BatchDrainMixin:
                     # are records delivered before flow control emptied the queues.
                     emptied.happened = False
                     try:
-                        await self._rewind()
+                        await self.rewind()
                     except Exception as exc:
                         consumer.log.warning("exception performing seek: %r", exc)
                     unset_flag(CONSUMER_FETCHING)

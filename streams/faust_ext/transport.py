@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -22,20 +21,20 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from streams.faust_ext.changelog_buffer import DrainingProducerBuffer
 from streams.faust_ext.fast_consumer import BatchDrainMixin
 from streams.faust_ext.native_producer import QUEUE_FULL_WAIT_S, NativeSender, native_config
+from streams.settings import Settings
 
 log = logging.getLogger(__name__)
 
-FETCH_MAX_WAIT_ENV = "SCREENING_FETCH_MAX_WAIT_MS"
-DEFAULT_FETCH_MAX_WAIT_MS = 5
+FETCH_MAX_WAIT_ATTR = "screening_fetch_max_wait_ms"
 NATIVE_CONFIG_ATTR = "screening_native_producer_config"
 # How long a stopping worker waits for its last records to be delivered.
 NATIVE_STOP_FLUSH_S = 10.0
 
 
-def fetch_max_wait_ms() -> int:
-    """The configured fetch wait; the settings object validates the variable."""
-    raw = os.environ.get(FETCH_MAX_WAIT_ENV, "")
-    return int(raw) if raw.isdigit() else DEFAULT_FETCH_MAX_WAIT_MS
+def set_fetch_max_wait(app: Any, wait_ms: int) -> None:
+    """Make `app`'s worker consumer wait at most `wait_ms` for a fetch's data (the
+    settings' `fetch_max_wait_ms`); without it, the settings' default."""
+    setattr(app, FETCH_MAX_WAIT_ATTR, wait_ms)
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -62,15 +61,18 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         changelogs = {tp: end for tp, end in reported.items() if tp.topic.endswith("-changelog")}
         if not changelogs:
             return reported
-        return {**reported, **await true_end_offsets(self._new_probe, changelogs)}
+        return {**reported, **await true_end_offsets(self.new_probe, changelogs)}
 
-    def _new_probe(self) -> Any:
+    def new_probe(self) -> Any:
+        """A new aiokafka consumer without a group (Faust's client consumer), unstarted."""
         return self._create_client_consumer(self.transport)  # type: ignore[arg-type]
 
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         # aiokafka reads this when it starts its fetcher, which happens after creation.
-        consumer._fetch_max_wait_ms = fetch_max_wait_ms()
+        consumer._fetch_max_wait_ms = getattr(
+            self.app, FETCH_MAX_WAIT_ATTR, Settings.fetch_max_wait_ms
+        )
         return consumer
 
 
@@ -204,11 +206,11 @@ class Producer(faust_aiokafka.Producer):
         *,
         transactional_id: str | None = None,
     ) -> Any:
+        future = await self.send(
+            topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
+        )
         if self.native is None or transactional_id:
-            return await super().send_and_wait(
-                topic, key, value, partition, timestamp, headers, transactional_id=transactional_id
-            )
-        future = await self.send(topic, key, value, partition, timestamp, headers)
+            return await future  # aiokafka's, as in Faust's send_and_wait
         # Delivery reports are served only when polled: poll until this one is in.
         return await self.native.delivered(future)
 

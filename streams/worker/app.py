@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from streams.faust_ext.transport import use_native_producer
+from streams.faust_ext.conductor import set_resubscribe_delay
+from streams.faust_ext.transport import set_fetch_max_wait, use_native_producer
 from streams.settings import Settings
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
@@ -25,24 +25,11 @@ class RawSchema(faust.Schema[bytes, bytes]):
             key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
         )
 
-    def loads_key(
-        self,
-        app: Any,
-        message: Any,
-        *,
-        loads: Callable[..., Any] | None = None,
-        serializer: Any = None,
-    ) -> bytes:
+    # Faust passes the codecs (`loads`, `serializer`) as keywords: raw bytes need none.
+    def loads_key(self, app: Any, message: Any, **codecs: Any) -> bytes:
         return message.key  # type: ignore[no-any-return]
 
-    def loads_value(
-        self,
-        app: Any,
-        message: Any,
-        *,
-        loads: Callable[..., Any] | None = None,
-        serializer: Any = None,
-    ) -> bytes:
+    def loads_value(self, app: Any, message: Any, **codecs: Any) -> bytes:
         return message.value  # type: ignore[no-any-return]
 
 
@@ -72,7 +59,8 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         stream_wait_empty=True,
         consumer_auto_offset_reset="earliest",
     )
-    app.topics._resubscribe_sleep_lock_seconds = RESUBSCRIBE_DELAY_S  # type: ignore[attr-defined]
+    set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
+    set_fetch_max_wait(app, settings.fetch_max_wait_ms)
     use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(*payment_topic_names, schema=RawSchema())
 

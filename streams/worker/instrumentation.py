@@ -10,6 +10,7 @@ import faust
 
 from streams.agents.lag_monitor import LAG_INTERVAL_S, register_lag_monitor
 from streams.agents.watchlist_replica import WatchlistReplica
+from streams.faust_ext.agent_hooks import has_error_handler, run_before_error_handler
 from streams.ops import metrics
 from streams.rules import RULES
 
@@ -31,19 +32,9 @@ def instrument_worker(
 
 def count_agent_errors(agent: Any) -> None:
     """Count exceptions that crash `agent` in screening_internal_errors_total{kind="agent"}
-    before Faust's own handler runs (which commits and lets the supervisor restart it).
-
-    Faust's `app.agent()` passes its own `on_error` and accepts no second one, so the
-    handler it stored is wrapped."""
-    original = getattr(agent, "_on_error", None)
-    if not hasattr(agent, "_on_error"):
+    before Faust's own handler runs (which commits and lets the supervisor restart it)."""
+    if not has_error_handler(agent):
         log.warning("this Faust version hides the agent error handler; crashes go uncounted")
         return
     crashed = metrics.INTERNAL_ERRORS.labels("agent")
-
-    async def on_error(failed: Any, exc: BaseException) -> None:
-        crashed.inc()
-        if original is not None:
-            await original(failed, exc)
-
-    agent._on_error = on_error
+    run_before_error_handler(agent, crashed.inc)

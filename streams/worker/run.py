@@ -17,6 +17,7 @@ from streams.agents.rules_replica import RulesReplica
 from streams.agents.screen import register_screen_agent
 from streams.agents.velocity_stage import register_velocity_stages
 from streams.agents.watchlist_replica import WatchlistReplica
+from streams.faust_ext.conductor import resubscribe
 from streams.kafka import admin, topics
 from streams.ops import metrics
 from streams.pipeline.processor import PaymentProcessor
@@ -97,7 +98,7 @@ def add_payment_topics(app: faust.App, payments: Any, names: list[str]) -> None:
     for channel in [payments, *app.topics]:
         if set(getattr(channel, "topics", ())) == originals:
             channel.topics = [*channel.topics, *names]
-    app.topics._flag_changes()  # type: ignore[attr-defined]
+    resubscribe(app)
 
 
 def run_worker(settings: Settings, loglevel: str = "info") -> None:

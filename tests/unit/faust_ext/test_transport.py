@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from streams.faust_ext.transport import true_end_offsets
+from streams.settings import Settings
+from streams.worker.app import create_app
 
 
 @dataclass(frozen=True)
@@ -59,3 +61,18 @@ def test_empty_partitions_need_no_fetch() -> None:
     probe = Probe({})
     assert run(probe, {"c-0": 0, "c-1": -1}) == {"c-0": 0, "c-1": -1}
     assert not probe.started
+
+
+def test_the_worker_consumer_waits_for_a_fetch_as_long_as_the_settings_say() -> None:
+    """The settings reach aiokafka's consumer through the app, not the environment."""
+
+    async def scenario() -> int:
+        settings = Settings(bootstrap_servers="127.0.0.1:1", fetch_max_wait_ms=7)
+        app, _ = create_app(settings, ["payments.acme-bank"])
+        consumer = app.consumer._thread._create_worker_consumer(app.transport)
+        try:
+            return int(consumer._fetch_max_wait_ms)
+        finally:
+            await consumer.stop()
+
+    assert asyncio.run(scenario()) == 7
