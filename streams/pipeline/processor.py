@@ -7,7 +7,7 @@ import hashlib
 import logging
 from collections import OrderedDict
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ from streams.pipeline.messages import (
     new_route_document,
     velocity_alert_document,
 )
+from streams.pipeline.records import Headers, OutRecord, Source
 from streams.rules.base import RuleResult, ScreeningContext, WatchlistView
 from streams.rules.policy import decide as decide_policy
 from streams.rules.verdict import INTERNAL_ERROR, screen
@@ -45,32 +46,10 @@ from streams.watchlist.links import LinkIndex, derive_links, record_key
 
 log = logging.getLogger(__name__)
 
-Headers = list[tuple[str, bytes]]
-
 # On every decision record: the digest of the masked payment it decided, so a worker that
 # reads the decision back can tell a redelivery of that payment from a different payment
 # reusing the txn_id.
 PAYMENT_DIGEST_HEADER = "screening.payment-digest"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a payment message came from."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutRecord:
-    """A record to produce."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: Headers = field(default_factory=list)
 
 
 def _fingerprint(raw: bytes) -> bytes:

@@ -15,7 +15,8 @@ import pytest
 
 from streams.kafka import topics
 from streams.pipeline import processor as processor_module
-from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord, Source
 from streams.velocity.rule import VelocityRule, parse_rule
 from streams.velocity.rule_set import RuleSet
 from streams.watchlist.index import WatchlistIndex
