@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from streams.kafka import topics
-from streams.pipeline import processor as processor_module
+from streams.pipeline import admission as processor_module
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import OutRecord, Source
 from streams.velocity.rule import VelocityRule, parse_rule
