@@ -12,7 +12,7 @@ import faust
 from streams.agents.compacted_replica import Follower
 from streams.faust_ext.transport import Producer
 from streams.ops import metrics
-from streams.pipeline.processor import OutRecord, Source
+from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import StageBatches
 
 

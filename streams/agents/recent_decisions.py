@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from streams.kafka import topics
-from streams.pipeline.processor import PAYMENT_DIGEST_HEADER, PaymentProcessor
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.redelivery import PAYMENT_DIGEST_HEADER
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,8 @@ import faust
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, source_of
 from streams.kafka import topics
-from streams.pipeline.processor import OutRecord, PaymentProcessor
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord
 from streams.pipeline.stage_batches import StageBatches
 
 

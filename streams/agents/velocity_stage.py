@@ -16,7 +16,8 @@ import faust
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, source_of
 from streams.kafka import topics
-from streams.pipeline.processor import OutRecord, PaymentProcessor
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord
 from streams.pipeline.stage_batches import StageBatches
 from streams.settings import Settings
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry

@@ -12,7 +12,7 @@ from streams.cli.errors import friendly, settings_from_env
 from streams.kafka.client import read_range
 from streams.model.payment import parse_timestamp
 from streams.offline.backtest import BacktestReport, backtest
-from streams.pipeline.processor import Source
+from streams.pipeline.records import Source
 from streams.settings import Settings
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.rules_file import load_rules

@@ -9,7 +9,8 @@ import click
 
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka.topics import DLQ_PAYMENTS
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.rules_file import load_rules
 from streams.watchlist.file import read_entries

@@ -15,7 +15,8 @@ from typing import Any
 import orjson
 
 from streams.kafka import topics
-from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord, Source
 from streams.rules.base import WatchlistView
 from streams.settings import Settings
 from streams.velocity.rule_set import RuleSet

@@ -1,86 +1,27 @@
 """From one payment message to the records the pipeline writes: a decision (and an alert
-for hold/block) or a dead letter. Shared by the worker's agent and offline screening."""
+for hold/block) or a dead letter. Shared by the worker's agent and offline screening.
+
+`PaymentProcessor` composes the parts: admission (`streams.pipeline.admission`), the
+memory of recent decisions (`redelivery`), the decision's records (`decision_records`),
+velocity stages (`velocity_stages`) and failure handling (`fail_closed`)."""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from collections import OrderedDict
 from collections.abc import Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
 
-import orjson
-
-from streams.kafka import topics
-from streams.model.card_masking import mask_card_bytes, mask_card_numbers
-from streams.model.payment import Payment, PaymentError, decode_payment
-from streams.model.payment_masking import mask_payment
-from streams.ops import metrics
-from streams.pipeline.handoff import (
-    StageHandoff,
-    StageSource,
-    UnreadableHandoff,
-    decode_record,
-    is_enforced,
-    stage_key,
-)
-from streams.pipeline.messages import (
-    alert_document,
-    dead_letter_document,
-    decision_document,
-    new_route_document,
-    velocity_alert_document,
-)
+from streams.model.payment import Payment
+from streams.pipeline import admission, velocity_stages
+from streams.pipeline.decision_records import decision_records, verdict_for
+from streams.pipeline.fail_closed import fail_closed
+from streams.pipeline.handoff import StageHandoff, decode_record
+from streams.pipeline.records import OutRecord, Source
+from streams.pipeline.redelivery import RecentDecisions, decision_record, fingerprint
 from streams.rules.base import RuleResult, ScreeningContext, WatchlistView
-from streams.rules.policy import decide as decide_policy
-from streams.rules.verdict import INTERNAL_ERROR, screen
 from streams.settings import Settings
-from streams.velocity.evaluate import evaluate_all, evaluate_stage, expiry_horizon_ms, is_stale
-from streams.velocity.expiry import ExpiringState
+from streams.velocity.evaluate import evaluate_all
 from streams.velocity.rule_set import RuleSet
-from streams.velocity.state import event_time_ms
-from streams.watchlist.links import LinkIndex, derive_links, record_key
-
-log = logging.getLogger(__name__)
-
-Headers = list[tuple[str, bytes]]
-
-# On every decision record: the digest of the masked payment it decided, so a worker that
-# reads the decision back can tell a redelivery of that payment from a different payment
-# reusing the txn_id.
-PAYMENT_DIGEST_HEADER = "screening.payment-digest"
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """Where a payment message came from."""
-
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutRecord:
-    """A record to produce."""
-
-    topic: str
-    key: bytes | None
-    value: bytes
-    headers: Headers = field(default_factory=list)
-
-
-def _fingerprint(raw: bytes) -> bytes:
-    return hashlib.blake2b(raw, digest_size=16).digest()
-
-
-def _internal_error(step: str, exc: Exception) -> RuleResult:
-    return RuleResult(
-        INTERNAL_ERROR, "hold", {"rule": step, "error": f"{type(exc).__name__}: {exc}"[:300]}
-    )
+from streams.watchlist.links import LinkIndex
 
 
 class PaymentProcessor:
@@ -113,8 +54,7 @@ class PaymentProcessor:
         self.coalition_key = coalition_key
         self.payer_key = payer_key
         self.clock = clock
-        self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
-        self._recent_max = recent_decisions
+        self._recent = RecentDecisions(recent_decisions)
         self.rules: RuleSet = RuleSet.EMPTY
         self.velocity_state: dict[str, bytes] = {}
 
@@ -153,12 +93,10 @@ class PaymentProcessor:
             return admitted
         payment, masked = admitted
         try:
-            stages = self.rules.stages_for(payment)
-            if not stages:
-                return self.decide(payment, masked, [])
-            origin = StageSource(source.topic, source.partition, source.offset)
-            handoff = StageHandoff(masked, member, origin, stages, (), payment)
-            return [self._to_stage(handoff, payment)]
+            first = velocity_stages.first_stage(
+                payment, masked, member, source, self.rules, self.app_id
+            )
+            return [first] if first is not None else self.decide(payment, masked, [])
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, "route", exc)
 
@@ -169,77 +107,41 @@ class PaymentProcessor:
         batch): update the stage's window state, then hand the payment to its next stage
         or decide it. A stage that fails holds the payment."""
         records: list[OutRecord] = []
-        for handoff in decode_record(value, self.payer_key):
-            if isinstance(handoff, UnreadableHandoff):
-                # Only workers write stage topics: a hand-off they cannot read is a bug
-                # or a foreign producer, kept for inspection like any bad payment.
-                records.append(
-                    self._dead_letter(handoff.value, "INVALID_HANDOFF", handoff.error, source)
-                )
+        for item in decode_record(value, self.payer_key):
+            read = admission.read_handoff(item, source, self.payer_key, self.clock)
+            if isinstance(read, OutRecord):
+                records.append(read)
             else:
-                records += self._run_handoff(stage, handoff, state, source)
+                records += self._run_handoff(stage, *read, state)
         return records
 
     def _run_handoff(
         self,
         stage: str,
         handoff: StageHandoff,
+        payment: Payment,
         state: MutableMapping[str, bytes],
-        source: Source,
     ) -> list[OutRecord]:
-        payment = handoff.decoded
-        if payment is None:
-            try:
-                payment = decode_payment(handoff.payment, handoff.member, self.payer_key)
-            except PaymentError as exc:
-                return [self._dead_letter(handoff.payment, "INVALID_HANDOFF", str(exc), source)]
+        results = velocity_stages.evaluate(stage, handoff, payment, self.rules, state)
+        velocity_stages.sweep_if_due(state, payment, stage, self.rules, self.clock)
         try:
-            hits = evaluate_stage(stage, payment, self.rules.for_stage(stage), state)
-            results = (*handoff.results, *(h.result() for h in hits))
-        except Exception as exc:  # a rule bug must hold the payment, never drop it
-            log.exception("velocity stage %s failed on txn %s", stage, payment.txn_id)
-            results = (*handoff.results, _internal_error(f"velocity:{stage}", exc))
-        if isinstance(state, ExpiringState) and state.sweep_due():
-            self._sweep(state, payment, stage)
-        remaining = tuple(s for s in handoff.stages if s != stage)
-        try:
-            if remaining:
-                forwarded = replace(handoff, stages=remaining, results=results, decoded=payment)
-                return [self._to_stage(forwarded, payment)]
+            forwarded = velocity_stages.next_stage(self.app_id, stage, handoff, results, payment)
+            if forwarded is not None:
+                return [forwarded]
             return self.decide(payment, handoff.payment, results)
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, f"velocity:{stage}", exc)
-
-    def _sweep(self, state: ExpiringState, payment: Payment, stage: str) -> None:
-        """Delete window state of keys no rule of the stage can see again. The stream's
-        time is the payment's event time, but never ahead of the clock: one payment dated
-        years ahead must not wipe every key of its partition. A failed sweep is logged
-        and changes no decision."""
-        now = min(event_time_ms(payment.ts), event_time_ms(self.clock()))
-        before = now - expiry_horizon_ms(self.rules.for_stage(stage))
-        try:
-            expired = state.sweep(lambda raw: is_stale(raw, before))
-        except Exception:
-            log.exception("velocity stage %s: sweeping stale state failed", stage)
-            return
-        if expired:
-            metrics.VELOCITY_KEYS_EXPIRED.inc(expired)
 
     def admit(
         self, raw: bytes, source: Source, member: str | None
     ) -> tuple[Payment, bytes] | list[OutRecord]:
         """Mask card numbers, then decode: the payment and its masked bytes, or the
         dead letter (or the remembered records of a redelivered payment)."""
-        metrics.payment_consumed(member or "offline")
-        masked = mask_payment(raw)
-        try:
-            payment = decode_payment(masked, member, self.payer_key)
-        except PaymentError as exc:
-            metrics.dead_letter(member or "offline", exc.code)
-            return [self._dead_letter(mask_card_bytes(raw), exc.code, str(exc), source)]
-        for kind in payment.payee.invalid:
-            metrics.INVALID_IDENTIFIERS.labels(kind).inc()
-        cached = self._recalled(payment, _fingerprint(masked))
+        admitted = admission.admit(raw, source, member, self.payer_key, self.clock)
+        if isinstance(admitted, OutRecord):
+            return [admitted]
+        payment, masked = admitted
+        cached = self._recent.recall(payment.member_id, payment.txn_id, fingerprint(masked))
         return cached if cached is not None else (payment, masked)
 
     def decide(
@@ -247,140 +149,29 @@ class PaymentProcessor:
     ) -> list[OutRecord]:
         """The decision, its alerts and link records for an admitted payment whose
         velocity results are known; a redelivery gets what the first delivery got."""
-        fingerprint = _fingerprint(raw)
-        cached = self._recalled(payment, fingerprint)
+        digest = fingerprint(raw)
+        cached = self._recent.recall(payment.member_id, payment.txn_id, digest)
         if cached is not None:
             return cached
         version = self.watchlist.version
         context = ScreeningContext(
             self.watchlist, payment.ts, self.name_threshold, self.coalition_key, self.links
         )
-        kept = [r for r in velocity if is_enforced(r) or r.code == INTERNAL_ERROR]
         fail_open = payment.member_id in self.fail_open_members
-        verdict = screen(payment, context, extra=kept, fail_open=fail_open)
-        now = self.clock()
-        decision = decision_document(payment, verdict, now, version)
-        records: list[OutRecord] = []
-        payee_key = (payment.payee.key or "").encode()
-        if verdict.decision != "allow":
-            records.append(
-                OutRecord(topics.ALERTS, payee_key, orjson.dumps(alert_document(decision, payment)))
-            )
-        for result in velocity:
-            if result.code != "VELOCITY":
-                continue
-            metrics.VELOCITY_HITS.labels(
-                str(result.evidence.get("rule_id")), str(result.evidence.get("mode"))
-            ).inc()
-            document = velocity_alert_document(result, decision, payment)
-            records.append(OutRecord(topics.ALERTS, payee_key, orjson.dumps(document)))
-        if self.links is not None:
-            records.extend(self._route_records(payment, decision))
-        # The decision last: once it is in the log, what it implies was handed over first.
-        records.append(
-            OutRecord(
-                topics.decisions_topic(payment.member_id),
-                payment.txn_id.encode(),
-                orjson.dumps(decision),
-                [(PAYMENT_DIGEST_HEADER, fingerprint.hex().encode())],
-            )
+        verdict = verdict_for(payment, context, velocity, fail_open)
+        records = decision_records(
+            payment, verdict, velocity, self.clock(), version, self.links, digest
         )
-        metrics.observe_decision(payment.member_id, verdict, (now - payment.ts).total_seconds())
-        self._remember((payment.member_id, payment.txn_id), fingerprint, records)
+        self._recent.remember(payment.member_id, payment.txn_id, digest, records)
         return records
 
     def remember_decision(self, member: str, txn_id: str, digest: bytes, value: bytes) -> None:
         """A decision read back from `decisions.<member>`: a redelivery of the payment with
         this digest gets exactly this record (alerts and links were produced with it)."""
-        record = OutRecord(
-            topics.decisions_topic(member),
-            txn_id.encode(),
-            value,
-            [(PAYMENT_DIGEST_HEADER, digest.hex().encode())],
+        self._recent.remember(
+            member, txn_id, digest, [decision_record(member, txn_id, value, digest)]
         )
-        self._remember((member, txn_id), digest, [record])
 
     def _fail_closed(self, payment: Payment, step: str, exc: Exception) -> list[OutRecord]:
-        """The decision when the pipeline itself failed: hold, INTERNAL_ERROR."""
-        log.exception("%s failed on txn %s; holding it", step, payment.txn_id)
-        error = _internal_error(step, exc)
-        if payment.member_id in self.fail_open_members:
-            error = replace(error, effect="allow")
-        verdict = decide_policy([error])
-        decision = decision_document(payment, verdict, self.clock(), self.watchlist.version)
-        metrics.observe_decision(payment.member_id, verdict, 0.0)
-        return [
-            OutRecord(
-                topics.decisions_topic(payment.member_id),
-                payment.txn_id.encode(),
-                orjson.dumps(decision),
-            )
-        ]
-
-    def _recalled(self, payment: Payment, fingerprint: bytes) -> list[OutRecord] | None:
-        cache_key = (payment.member_id, payment.txn_id)
-        cached = self._recent.get(cache_key)
-        if cached is None or cached[0] != fingerprint:
-            return None
-        self._recent.move_to_end(cache_key)
-        metrics.REDELIVERIES.inc()
-        return cached[1]
-
-    def _to_stage(self, handoff: StageHandoff, payment: Payment) -> OutRecord:
-        stage = handoff.stages[0]
-        key = stage_key(stage, payment)
-        return OutRecord(
-            topics.velocity_stage_topic(self.app_id, stage),
-            key.encode() if key is not None else None,
-            handoff.encode(),
-        )
-
-    def _route_records(self, payment: Payment, decision: dict[str, Any]) -> list[OutRecord]:
-        """Link records for identifiers this payment tied to a confirmed entry, and a
-        NEW_ROUTE alert for each identifier linked for the first time."""
-        assert self.links is not None
-        updates, new = derive_links(payment, tuple(decision["reasons"]), self.links)
-        records = [
-            OutRecord(topics.LINKS, record_key(link), orjson.dumps(link.document()))
-            for link in updates
-        ]
-        payee_key = (payment.payee.key or "").encode()
-        records += [
-            OutRecord(topics.ALERTS, payee_key, orjson.dumps(new_route_document(link, decision)))
-            for link in new
-        ]
-        return records
-
-    def _remember(
-        self, cache_key: tuple[str, str], fingerprint: bytes, records: list[OutRecord]
-    ) -> None:
-        # orjson's output keeps a page-sized allocation while it lives: retained copies
-        # are made compact, or 100,000 remembered decisions would cost ~800 MB.
-        compact = [replace(r, value=bytes(memoryview(r.value))) for r in records]
-        self._recent[cache_key] = (fingerprint, compact)
-        if len(self._recent) > self._recent_max:
-            self._recent.popitem(last=False)
-
-    def _dead_letter(self, raw: bytes, code: str, error: str, source: Source) -> OutRecord:
-        # Error texts quote the values they refuse; keys are the producer's choice.
-        error = mask_card_numbers(error)
-        key = mask_card_bytes(source.key) if source.key is not None else None
-        source = replace(source, key=key)
-        document = dead_letter_document(
-            raw,
-            code,
-            error,
-            source.topic,
-            source.partition,
-            source.offset,
-            source.key,
-            self.clock(),
-        )
-        headers: Headers = [
-            ("dlq.error", error.encode()[:1000]),
-            ("dlq.error_code", code.encode()),
-            ("dlq.source.topic", source.topic.encode()),
-            ("dlq.source.partition", str(source.partition).encode()),
-            ("dlq.source.offset", str(source.offset).encode()),
-        ]
-        return OutRecord(topics.DLQ_PAYMENTS, source.key, orjson.dumps(document), headers)
+        fail_open = payment.member_id in self.fail_open_members
+        return fail_closed(payment, step, exc, fail_open, self.clock, self.watchlist)

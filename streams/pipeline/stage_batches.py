@@ -19,7 +19,7 @@ import itertools
 from aiokafka.partitioner import murmur2  # type: ignore[import-untyped]
 
 from streams.kafka import topics
-from streams.pipeline.processor import OutRecord
+from streams.pipeline.records import OutRecord
 
 # Hand-offs per record: ~700 bytes each, so a full batch stays far below the 1 MB that
 # brokers accept per record by default.

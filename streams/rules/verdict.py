@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from streams.model.payment import Payment
+from streams.pipeline.fail_closed import internal_error, with_error_effect
 from streams.rules import RULES
 from streams.rules.base import Rule, RuleResult, ScreeningContext
 from streams.rules.policy import Verdict, decide
 
 log = logging.getLogger(__name__)
-
-INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
 def screen(
@@ -27,22 +26,13 @@ def screen(
     stages); produces the verdict. A rule that raises holds the payment (fail closed)
     with an INTERNAL_ERROR reason naming the rule; for a member that chose `fail_open`
     the reason is kept but allows."""
-    error_effect = "allow" if fail_open else "hold"
-    results: list[RuleResult] = [
-        replace(r, effect=error_effect) if r.code == INTERNAL_ERROR else r for r in extra
-    ]
+    results = with_error_effect(extra, fail_open)
     for rule_name, rule in rules:
         try:
             results.extend(rule(payment, context))
         except Exception as exc:  # a rule bug must hold the payment, never drop it
             log.exception("rule %s failed on txn %s", rule_name, payment.txn_id)
-            results.append(
-                RuleResult(
-                    INTERNAL_ERROR,
-                    error_effect,
-                    {"rule": rule_name, "error": f"{type(exc).__name__}: {exc}"[:300]},
-                )
-            )
+            results.append(internal_error(rule_name, exc, fail_open))
     kept, applied = apply_overrides(payment, context, results)
     verdict = decide(kept)
     return replace(verdict, overrides=applied) if applied else verdict

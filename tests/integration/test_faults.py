@@ -19,7 +19,8 @@ import orjson
 import pytest
 
 from streams.kafka import topics
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule, parse_rule
 from streams.velocity.rule_set import RuleSet

@@ -28,7 +28,8 @@ from referencing.jsonschema import DRAFT202012
 from streams.kafka import topics
 from streams.model.payment import decode_payment
 from streams.offline import synthetic
-from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord, Source
 from streams.watchlist.entry import parse_entry
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex

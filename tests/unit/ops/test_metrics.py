@@ -204,7 +204,8 @@ def test_watchlist_record_timestamp_keeps_the_newest() -> None:
 
 def test_processor_counts_through_the_helpers() -> None:
     """The processor's consumed/dead-letter counts land on the topic's member."""
-    from streams.pipeline.processor import PaymentProcessor, Source
+    from streams.pipeline.processor import PaymentProcessor
+    from streams.pipeline.records import Source
     from streams.watchlist.index import WatchlistIndex
 
     processor = PaymentProcessor(WatchlistIndex(), 88.0)

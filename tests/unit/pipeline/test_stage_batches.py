@@ -12,7 +12,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from streams.kafka import topics
 from streams.pipeline import stage_batches
 from streams.pipeline.handoff import StageHandoff, UnreadableHandoff, decode_record
-from streams.pipeline.processor import OutRecord, Source
+from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import MAX_BATCH, StageBatches, encode_batch, key_partition
 from streams.velocity.stages import STAGES
 from tests.unit.pipeline.test_velocity_stages import new_processor, payment, source

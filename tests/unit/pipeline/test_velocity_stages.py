@@ -14,8 +14,9 @@ import orjson
 import pytest
 
 from streams.kafka import topics
-from streams.pipeline import processor as processor_module
-from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
+from streams.pipeline import admission as processor_module
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord, Source
 from streams.velocity.rule import VelocityRule, parse_rule
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.stages import STAGES

@@ -13,7 +13,8 @@ from PIL import Image
 
 from streams.cli.main import cli
 from streams.kafka import topics
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.settings import Settings
 from streams.watchlist.entry import encode_entry, parse_record
 from streams.watchlist.index import WatchlistIndex

@@ -17,7 +17,8 @@ from referencing import Registry, Resource
 
 from streams.model.payer_ref import payer_ref
 from streams.model.payment import decode_payment
-from streams.pipeline.processor import OutRecord, PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import OutRecord, Source
 from streams.rules import watchlist_match
 from streams.rules.base import RuleResult, ScreeningContext
 from streams.rules.policy import decide

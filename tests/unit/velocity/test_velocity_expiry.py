@@ -12,7 +12,8 @@ import orjson
 import pytest
 
 from streams.agents.velocity_stage import TableState
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.velocity.evaluate import expiry_horizon_ms, is_stale
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
 from streams.velocity.rule import VelocityRule, parse_rule

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from streams.cli.main import cli
 from streams.model.payee import index_key
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.watchlist.entry import encode_entry, parse_entry, parse_record
 from streams.watchlist.hashed_entry import hashed_document
 from streams.watchlist.identifier_hash import identifier_token

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 from streams.kafka import topics
-from streams.pipeline.processor import PaymentProcessor, Source
+from streams.pipeline.processor import PaymentProcessor
+from streams.pipeline.records import Source
 from streams.watchlist.entry import encode_entry, parse_record
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.links import LinkIndex
