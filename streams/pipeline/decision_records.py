@@ -12,7 +12,6 @@ import orjson
 from streams.kafka import topics
 from streams.model.payment import Payment
 from streams.ops import metrics
-from streams.pipeline.fail_closed import INTERNAL_ERROR
 from streams.pipeline.handoff import is_enforced
 from streams.pipeline.messages import (
     alert_document,
@@ -23,6 +22,7 @@ from streams.pipeline.messages import (
 from streams.pipeline.records import OutRecord
 from streams.pipeline.redelivery import decision_record
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.rules.internal_error import INTERNAL_ERROR
 from streams.rules.policy import Verdict
 from streams.rules.verdict import screen
 from streams.watchlist.links import LinkIndex, derive_links, record_key

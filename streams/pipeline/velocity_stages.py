@@ -11,10 +11,10 @@ from datetime import datetime
 from streams.kafka import topics
 from streams.model.payment import Payment
 from streams.ops import metrics
-from streams.pipeline.fail_closed import internal_error
 from streams.pipeline.handoff import StageHandoff, StageSource, stage_key
 from streams.pipeline.records import OutRecord, Source
 from streams.rules.base import RuleResult
+from streams.rules.internal_error import internal_error
 from streams.velocity.evaluate import evaluate_stage, expiry_horizon_ms, is_stale
 from streams.velocity.expiry import ExpiringState
 from streams.velocity.rule_set import RuleSet

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from streams.model.payment import Payment
-from streams.pipeline.fail_closed import internal_error, with_error_effect
 from streams.rules import RULES
 from streams.rules.base import Rule, RuleResult, ScreeningContext
+from streams.rules.internal_error import internal_error, with_error_effect
 from streams.rules.policy import Verdict, decide
 
 log = logging.getLogger(__name__)

@@ -9,13 +9,9 @@ from typing import Any
 import orjson
 
 from streams.model.payment import Payment, decode_payment
-from streams.pipeline.fail_closed import (
-    INTERNAL_ERROR,
-    fail_closed,
-    internal_error,
-    with_error_effect,
-)
+from streams.pipeline.fail_closed import fail_closed
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.rules.internal_error import INTERNAL_ERROR, internal_error, with_error_effect
 from streams.rules.verdict import screen
 from streams.watchlist.index import WatchlistIndex
 
