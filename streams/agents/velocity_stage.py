@@ -15,6 +15,7 @@ import faust
 
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, source_of
+from streams.faust_ext.raw_schema import RawSchema
 from streams.kafka import topics
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import OutRecord
@@ -22,7 +23,6 @@ from streams.pipeline.stage_batches import StageBatches
 from streams.settings import Settings
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
 from streams.velocity.stages import STAGES
-from streams.worker.app import RawSchema
 
 
 class StageTable:

@@ -8,29 +8,13 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.faust_ext.conductor import set_resubscribe_delay
+from streams.faust_ext.raw_schema import RawSchema
 from streams.faust_ext.transport import set_fetch_max_wait, use_native_producer
 from streams.settings import Settings
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
 # default would make a new member's payments wait most of a minute.
 RESUBSCRIBE_DELAY_S = 3.0
-
-
-class RawSchema(faust.Schema[bytes, bytes]):
-    """Keys and values as the bytes they arrived as. Faust's `raw` codec gives the same
-    bytes after a codec registry lookup per message, about 7 % of a worker's CPU."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
-        )
-
-    # Faust passes the codecs (`loads`, `serializer`) as keywords: raw bytes need none.
-    def loads_key(self, app: Any, message: Any, **codecs: Any) -> bytes:
-        return message.key  # type: ignore[no-any-return]
-
-    def loads_value(self, app: Any, message: Any, **codecs: Any) -> bytes:
-        return message.value  # type: ignore[no-any-return]
 
 
 def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faust.App, Any]:
