@@ -10,7 +10,7 @@ import pytest
 
 from streams.kafka import admin, topics
 from streams.settings import Settings
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.integration.harness import Collector, WorkerProcess, produce, unique
 
 pytestmark = pytest.mark.integration
 

@@ -26,7 +26,7 @@ from streams.velocity.rule_set import RuleSet
 from streams.velocity.rules_topic import publish_rules
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
-from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 

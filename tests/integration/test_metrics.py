@@ -18,7 +18,7 @@ from streams.kafka import topics
 from streams.ops.status import Scrape, parse
 from streams.rules import RULES
 from streams.settings import Settings
-from tests.integration.conftest import (
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,

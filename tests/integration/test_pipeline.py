@@ -16,7 +16,7 @@ import pytest
 from streams.kafka import topics
 from streams.settings import Settings
 from streams.watchlist.entry import encode_entry
-from tests.integration.conftest import (
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,

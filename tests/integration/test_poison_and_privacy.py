@@ -19,7 +19,7 @@ from streams.model.payment import MAX_PAYMENT_BYTES
 from streams.settings import Settings
 from streams.velocity.rule import parse_rule
 from streams.velocity.rules_topic import publish_rules
-from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 

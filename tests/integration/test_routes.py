@@ -16,7 +16,7 @@ import pytest
 from streams.kafka import admin, topics
 from streams.settings import Settings
 from streams.watchlist.entry import encode_entry
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.integration.harness import Collector, WorkerProcess, produce, unique
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ import yaml
 from streams.kafka import topics
 from streams.kafka.client import read
 from streams.settings import Settings
-from tests.integration.conftest import (
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,
