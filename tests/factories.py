@@ -16,6 +16,7 @@ from streams.velocity.rule import VelocityRule, parse_rule
 
 PAYMENT_TS = "2026-01-15T10:00:00Z"
 LISTED_IBAN = "GB82 WEST 1234 5698 7654 32"
+DEFAULT_PAYEE: Mapping[str, str] = {"merchant_id": "MID-1"}
 
 
 def timestamp(at: datetime, timespec: str = "auto") -> str:
@@ -27,19 +28,18 @@ def payment_doc(
     txn_id: str = "t-1",
     member_id: str = "acme",
     *,
-    ts: str | datetime = PAYMENT_TS,
+    ts: Any = PAYMENT_TS,
     amount: Any = "9.99",
-    currency: str = "EUR",
-    method: str | None = None,
+    currency: Any = "EUR",
     payer_id: str | None = None,
-    payee: str | Mapping[str, Any] = "MID-1",
+    payee: Any = DEFAULT_PAYEE,
     omit: Collection[str] = (),
     **fields: Any,
 ) -> dict[str, Any]:
-    """A payment document. `ts` may be a datetime; `payer_id` becomes `{"id": payer_id}`
-    (no payer when None); a str `payee` is a merchant id; `method` is left out when None.
-    `fields` add fields or replace any above (a payer of another shape, say); the `omit`
-    fields are left out."""
+    """A payment document. A datetime `ts` is written as RFC 3339; `payer_id` becomes
+    `{"id": payer_id}` (no payer when None); a mapping `payee` is copied; other values are
+    written as given, so a test can send any shape. `fields` add fields (method, ...) or
+    replace any above; the `omit` fields are left out."""
     document: dict[str, Any] = {
         "txn_id": txn_id,
         "member_id": member_id,
@@ -47,11 +47,9 @@ def payment_doc(
         "amount": amount,
         "currency": currency,
     }
-    if method is not None:
-        document["method"] = method
     if payer_id is not None:
         document["payer"] = {"id": payer_id}
-    document["payee"] = {"merchant_id": payee} if isinstance(payee, str) else dict(payee)
+    document["payee"] = dict(payee) if isinstance(payee, Mapping) else payee
     document.update(fields)
     for name in omit:
         document.pop(name, None)
