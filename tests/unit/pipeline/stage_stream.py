@@ -38,7 +38,7 @@ def payment(i: int, payee: str = "M") -> bytes:
         ts=T0 + timedelta(minutes=3 * i),
         amount=("9.99", "19.99", "49.99")[i % 3],
         payer_id=f"buyer-{i % 5}",
-        payee=f"{payee}-{i % 4}",
+        payee={"merchant_id": f"{payee}-{i % 4}"},
     )
 
 
