@@ -169,18 +169,25 @@ def prepare_members(
     settings: Settings, members: list[str], entries: Sequence[Mapping[str, object]] = ()
 ) -> None:
     """Create the core topics and the members' topics, then list the entries."""
-    from streams.kafka import admin, topics
-    from streams.watchlist.entry import encode_entry
+    from streams.kafka import admin
 
     client = admin.wait_for_broker(settings, timeout_s=15)
     admin.ensure_core_topics(client, settings)
     admin.ensure_member_topics(client, settings, members)
     if entries:
-        produce(
-            settings,
-            topics.WATCHLIST,
-            [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
-        )
+        publish_entries(settings, entries)
+
+
+def publish_entries(settings: Settings, entries: Sequence[Mapping[str, object]]) -> None:
+    """List the entries: each on the watchlist topic, keyed by its entry_id."""
+    from streams.kafka import topics
+    from streams.watchlist.entry import encode_entry
+
+    produce(
+        settings,
+        topics.WATCHLIST,
+        [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
+    )
 
 
 def start_worker_with_entries(
