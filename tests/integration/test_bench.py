@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.integration.test_commands import screening
+from tests.integration.harness import screening
 
 pytestmark = pytest.mark.integration
 

@@ -13,23 +13,11 @@ import pytest
 from streams.kafka import topics
 from streams.kafka.embedded_broker import free_port, wait_for_port
 from streams.settings import Settings
-from tests.integration.conftest import Collector, unique
+from tests.integration.harness import Collector, screening, unique
 
 pytestmark = pytest.mark.integration
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-watchlist.jsonl"
-
-
-def screening(*args: str, bootstrap: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
-    return subprocess.run(
-        [sys.executable, "-m", "streams.cli.main", *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_broker_command_serves_kafka_protocol(tmp_path: Path) -> None:

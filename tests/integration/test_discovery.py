@@ -10,7 +10,8 @@ import pytest
 
 from streams.kafka import admin, topics
 from streams.settings import Settings
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.factories import payment_bytes
+from tests.integration.harness import Collector, WorkerProcess, produce, unique
 
 pytestmark = pytest.mark.integration
 
@@ -23,14 +24,14 @@ def test_new_member_topic_is_served_without_restart(own_broker: str, tmp_path: P
     admin.ensure_member_topics(client, settings, [first])
     worker = WorkerProcess(own_broker, tmp_path, members=None).start()
     try:
-        produce(settings, topics.payments_topic(first), [(None, payment("p1", first))])
+        produce(settings, topics.payments_topic(first), [(None, payment_bytes("p1", first))])
         seen = Collector(settings, [topics.decisions_topic(first)])
         assert seen.until(lambda r: len(r) == 1, 60), worker.log()
         seen.close()
 
         # A new member joins: only its payments topic is created, as a producer would.
         admin.ensure_topics(client, [topics.payments_topic(late)], settings.topic_partitions)
-        produce(settings, topics.payments_topic(late), [(None, payment("p2", late))])
+        produce(settings, topics.payments_topic(late), [(None, payment_bytes("p2", late))])
         # decisions.<late> is created by the worker when it discovers the member.
         assert _wait_for_topic(client, topics.decisions_topic(late), 60), worker.log()
         late_seen = Collector(settings, [topics.decisions_topic(late)])
@@ -41,19 +42,6 @@ def test_new_member_topic_is_served_without_restart(own_broker: str, tmp_path: P
         worker.assert_alive()
     finally:
         worker.stop()
-
-
-def payment(txn: str, member: str) -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": "2026-11-23T10:00:00Z",
-            "amount": 5,
-            "currency": "USD",
-            "payee": {"merchant_id": "M-1"},
-        }
-    )
 
 
 def _wait_for_topic(client: object, name: str, timeout_s: float) -> bool:

@@ -22,12 +22,13 @@ from streams.kafka import topics
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import Source
 from streams.settings import Settings
-from streams.velocity.rule import VelocityRule, parse_rule
+from streams.velocity.rule import VelocityRule
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.rules_topic import publish_rules
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
-from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.factories import identifier, payment_bytes, timestamp, velocity_rule, watchlist_entry
+from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 
@@ -36,15 +37,8 @@ SELLERS = 50
 
 
 def entries(tag: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "entry_id": f"{tag}-listed",
-            "identifiers": [{"type": "merchant_id", "value": f"MID-{tag}-7"}],
-            "action": "block",
-            "status": "confirmed",
-            "source": "ncmec",
-        }
-    ]
+    """The one listed seller of the stream."""
+    return [watchlist_entry(f"{tag}-listed", [identifier("merchant_id", f"MID-{tag}-7")])]
 
 
 def rules(tag: str, member: str) -> list[VelocityRule]:
@@ -53,18 +47,13 @@ def rules(tag: str, member: str) -> list[VelocityRule]:
     observed value, below the value's cap of eight, so one event lost from a window or
     counted twice shows in the decision."""
     return [
-        parse_rule(
-            {
-                "rule_id": f"{tag}-seller-count",
-                "description": "payments per seller in ten minutes",
-                "key": "payee",
-                "window": "10s",
-                "measure": "count",
-                "threshold": 2,
-                "action": "hold",
-                "mode": "enforce",
-                "members": [member],
-            }
+        velocity_rule(
+            f"{tag}-seller-count",
+            description="payments per seller in ten minutes",
+            window="10s",
+            threshold=2,
+            mode="enforce",
+            members=[member],
         )
     ]
 
@@ -75,18 +64,12 @@ def payments(member: str, tag: str) -> list[bytes]:
     them listed."""
     start = datetime(2026, 11, 1, tzinfo=UTC)
     return [
-        orjson.dumps(
-            {
-                "txn_id": f"t{i}",
-                "member_id": member,
-                "ts": (start + timedelta(milliseconds=50 * i))
-                .isoformat(timespec="milliseconds")
-                .replace("+00:00", "Z"),
-                "amount": "9.99",
-                "currency": "EUR",
-                "payer": {"id": f"buyer-{i % 997}"},
-                "payee": {"merchant_id": f"MID-{tag}-{i % SELLERS}"},
-            }
+        payment_bytes(
+            f"t{i}",
+            member,
+            ts=timestamp(start + timedelta(milliseconds=50 * i), "milliseconds"),
+            payer_id=f"buyer-{i % 997}",
+            payee={"merchant_id": f"MID-{tag}-{i % SELLERS}"},
         )
         for i in range(COUNT)
     ]
@@ -171,12 +154,20 @@ def wait_for(collector: Collector, member: str, count: int, timeout_s: float) ->
     )
 
 
-def test_sigkill_twice_in_a_stream_of_20000_payments(own_broker: str, tmp_path: Path) -> None:
-    settings = Settings(bootstrap_servers=own_broker)
-    member, tag = unique("kill"), unique("k").split("-")[1]
+def prepared_stream(
+    broker: str, tmp_path: Path, prefix: str
+) -> tuple[Settings, str, list[bytes], dict[str, tuple[str, list[Any]]]]:
+    """A new member on `broker` with its entries and rule in place: the settings, the
+    member, the stream of payments to send and what offline screening decides for each."""
+    settings = Settings(bootstrap_servers=broker)
+    member, tag = unique(prefix), unique(prefix[0]).split("-")[1]
     prepare(settings, member, tag)
     lines = payments(member, tag)
-    expected = offline_decisions(lines, tag, member, tmp_path)
+    return settings, member, lines, offline_decisions(lines, tag, member, tmp_path)
+
+
+def test_sigkill_twice_in_a_stream_of_20000_payments(own_broker: str, tmp_path: Path) -> None:
+    settings, member, lines, expected = prepared_stream(own_broker, tmp_path, "kill")
     collector = Collector(settings, [topics.decisions_topic(member)])
     worker = WorkerProcess(own_broker, tmp_path, [member]).start()
     try:
@@ -197,11 +188,7 @@ def test_sigkill_twice_in_a_stream_of_20000_payments(own_broker: str, tmp_path: 
 
 
 def test_one_of_two_workers_stopped_and_started_mid_stream(own_broker: str, tmp_path: Path) -> None:
-    settings = Settings(bootstrap_servers=own_broker)
-    member, tag = unique("pair"), unique("p").split("-")[1]
-    prepare(settings, member, tag)
-    lines = payments(member, tag)
-    expected = offline_decisions(lines, tag, member, tmp_path)
+    settings, member, lines, expected = prepared_stream(own_broker, tmp_path, "pair")
     collector = Collector(settings, [topics.decisions_topic(member)])
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()

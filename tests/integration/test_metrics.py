@@ -11,14 +11,14 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import orjson
 import pytest
 
 from streams.kafka import topics
 from streams.ops.metrics_scrape import Scrape, parse
 from streams.rules import RULES
 from streams.settings import Settings
-from tests.integration.conftest import (
+from tests.factories import identifier, payment_bytes, timestamp, watchlist_entry
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,
@@ -48,33 +48,14 @@ def tag() -> str:
 def worker(
     bootstrap_servers: str, members: list[str], tag: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[WorkerProcess]:
-    listed = {
-        "entry_id": f"{tag}-mid",
-        "identifiers": [{"type": "merchant_id", "value": f"MID-{tag}"}],
-        "action": "block",
-        "status": "confirmed",
-        "source": f"src-{tag}",
-    }
+    listed = watchlist_entry(
+        f"{tag}-mid", [identifier("merchant_id", f"MID-{tag}")], source=f"src-{tag}"
+    )
     process = start_worker_with_entries(
         bootstrap_servers, members, [listed], tmp_path_factory.mktemp("worker")
     )
     yield process
     process.stop()
-
-
-def payment(txn: str, member: str, merchant: str) -> bytes:
-    """A payment stamped now, so its decision latency is a real, small, positive number."""
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": now,
-            "amount": "9.99",
-            "currency": "EUR",
-            "payee": {"merchant_id": merchant},
-        }
-    )
 
 
 def scrape(worker: WorkerProcess) -> Scrape:
@@ -92,7 +73,14 @@ def test_metrics_count_what_was_sent_and_status_prints_it(
         for i in range(PAYMENTS_PER_MEMBER):
             listed = member == a and i < LISTED_PAYMENTS
             merchant = f"MID-{tag}" if listed else f"SHOP-{tag}-{i}"
-            sent[member].append((f"k{i}".encode(), payment(f"{member}-{i}", member, merchant)))
+            # Stamped now, so its decision latency is a real, small, positive number.
+            raw = payment_bytes(
+                f"{member}-{i}",
+                member,
+                ts=timestamp(datetime.now(UTC), "milliseconds"),
+                payee={"merchant_id": merchant},
+            )
+            sent[member].append((f"k{i}".encode(), raw))
     sent[a][10:10] = [(b"bad", raw) for raw in MALFORMED]
     for member in (a, b):
         produce(settings, topics.payments_topic(member), sent[member])

@@ -14,7 +14,7 @@ from streams.faust_ext.native_producer import NativeSender, native_config
 from streams.kafka import admin
 from streams.kafka.client import read
 from streams.settings import Settings
-from tests.integration.conftest import unique
+from tests.integration.harness import unique
 
 pytestmark = pytest.mark.integration
 

@@ -15,31 +15,25 @@ import pytest
 
 from streams.kafka import topics
 from streams.settings import Settings
-from streams.watchlist.entry import encode_entry
-from tests.integration.conftest import (
+from tests.factories import identifier, payment_bytes, watchlist_entry
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,
+    publish_entries,
     start_worker_with_entries,
     unique,
 )
 
 pytestmark = pytest.mark.integration
 
-
-def payment(txn: str, member: str, payee: dict[str, str], amount: str = "19.99") -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": "2026-11-23T10:00:00Z",
-            "amount": amount,
-            "currency": "EUR",
-            "method": "card",
-            "payer": {"id": "payer-1"},
-            "payee": payee,
-        }
-    )
+# What the payments of these tests carry besides their txn_id, member and payee.
+CARD: dict[str, Any] = {
+    "ts": "2026-11-23T10:00:00Z",
+    "amount": "19.99",
+    "method": "card",
+    "payer_id": "payer-1",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,34 +58,22 @@ def worker(
     process.stop()
 
 
-def publish_entries(settings: Settings, entries: list[dict[str, object]]) -> None:
-    produce(
-        settings,
-        topics.WATCHLIST,
-        [(str(e["entry_id"]).encode(), encode_entry(e)) for e in entries],
-    )
-
-
-def entry(entry_id: str, kind: str, value: str, **extra: object) -> dict[str, object]:
-    return {
-        "entry_id": entry_id,
-        "identifiers": [{"type": kind, "value": value}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "ncmec",
-        **extra,
-    }
-
-
 def module_entries(tag: str) -> list[dict[str, object]]:
     return [
-        entry(f"{tag}-iban", "iban", "DE89 3704 0044 0532 0130 00"),
-        entry(f"{tag}-dom", "domain", f"seller-{tag}.example"),
-        entry(f"{tag}-mail", "email", f"shop@seller-{tag}.example"),
-        entry(f"{tag}-wal", "wallet_address", "0x52908400098527886E0F7030069857D2E4169EE7"),
-        entry(f"{tag}-mid", "merchant_id", f"MID-{tag}", status="suspected"),
-        entry(f"{tag}-rev", "card_acceptor_id", f"CA-{tag}", status="revoked"),
-        entry(f"{tag}-name", "name", f"Zorblax Qimono {tag} Media Ltd"),
+        watchlist_entry(f"{tag}-iban", [identifier("iban", "DE89 3704 0044 0532 0130 00")]),
+        watchlist_entry(f"{tag}-dom", [identifier("domain", f"seller-{tag}.example")]),
+        watchlist_entry(f"{tag}-mail", [identifier("email", f"shop@seller-{tag}.example")]),
+        watchlist_entry(
+            f"{tag}-wal",
+            [identifier("wallet_address", "0x52908400098527886E0F7030069857D2E4169EE7")],
+        ),
+        watchlist_entry(
+            f"{tag}-mid", [identifier("merchant_id", f"MID-{tag}")], status="suspected"
+        ),
+        watchlist_entry(
+            f"{tag}-rev", [identifier("card_acceptor_id", f"CA-{tag}")], status="revoked"
+        ),
+        watchlist_entry(f"{tag}-name", [identifier("name", f"Zorblax Qimono {tag} Media Ltd")]),
     ]
 
 
@@ -121,23 +103,19 @@ def test_interleaved_members_variants_and_malformed_input(
     }
     malformed = [
         b'{"txn_id": "broken"',
-        orjson.dumps(
-            {
-                "member_id": a,
-                "ts": "2026-11-23T10:00:00Z",
-                "amount": "1",
-                "currency": "EUR",
-                "payee": {"iban": "x"},
-            }
+        payment_bytes(
+            "", a, ts="2026-11-23T10:00:00Z", amount="1", payee={"iban": "x"}, omit=("txn_id",)
         ),
-        payment(f"{a}-nan", a, {"merchant_id": "M1"}, amount="ten euros"),
-        payment(f"{a}-nopayee", a, {"country": "SE", "mcc": "5999"}),
+        payment_bytes(
+            f"{a}-nan", a, payee={"merchant_id": "M1"}, **(CARD | {"amount": "ten euros"})
+        ),
+        payment_bytes(f"{a}-nopayee", a, payee={"country": "SE", "mcc": "5999"}, **CARD),
         b'{"txn_id": "\xff\xfe", "member_id": "x"}',
     ]
     source_offsets: dict[bytes, int] = {}
     for member in (a, b):
         mine = [
-            (b"same-key", payment(txn, m, payee))
+            (b"same-key", payment_bytes(txn, m, payee=payee, **CARD))
             for (m, txn), (_, payee) in expected.items()
             if m == member
         ]
@@ -234,7 +212,9 @@ def test_watchlist_changes_reach_a_running_worker(
         while time.time() < deadline:
             txn = f"{prefix}-{len(txns)}"
             produce(
-                settings, topics.payments_topic(a), [(None, payment(txn, a, {"domain": listed}))]
+                settings,
+                topics.payments_topic(a),
+                [(None, payment_bytes(txn, a, payee={"domain": listed}, **CARD))],
             )
             txns.append(txn)
             time.sleep(0.1)
@@ -255,14 +235,17 @@ def test_watchlist_changes_reach_a_running_worker(
         assert {d["decision"] for d in baseline} == {"allow"}
 
         listed_at = time.time()
-        publish_entries(settings, [entry(f"{tag}-live", "domain", listed)])
+        publish_entries(settings, [watchlist_entry(f"{tag}-live", [identifier("domain", listed)])])
         listed_run = stream_for(2.0, f"{a}-live-1")
         late = after(listed_run, listed_at + 1.0)
         assert late and {d["decision"] for d in late} == {"block"}, listed_run
         assert late[0]["watchlist_version"] != baseline[0]["watchlist_version"]
 
         revoked_at = time.time()
-        publish_entries(settings, [entry(f"{tag}-live", "domain", listed, status="revoked")])
+        publish_entries(
+            settings,
+            [watchlist_entry(f"{tag}-live", [identifier("domain", listed)], status="revoked")],
+        )
         revoked_run = stream_for(2.0, f"{a}-live-2")
         late = after(revoked_run, revoked_at + 1.0)
         assert late and {d["decision"] for d in late} == {"allow"}, revoked_run

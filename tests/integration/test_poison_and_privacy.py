@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
@@ -17,9 +16,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from streams.kafka import topics
 from streams.model.payment import MAX_PAYMENT_BYTES
 from streams.settings import Settings
-from streams.velocity.rule import parse_rule
 from streams.velocity.rules_topic import publish_rules
-from tests.integration.conftest import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.factories import identifier, payment_bytes, velocity_rule, watchlist_entry
+from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
 
 pytestmark = pytest.mark.integration
 
@@ -32,28 +31,13 @@ PANS = {
 }
 
 
-def payment(txn: str, member: str, **fields: Any) -> dict[str, Any]:
-    return {
-        "txn_id": txn,
-        "member_id": member,
-        "ts": "2026-11-23T10:00:00Z",
-        "amount": "9.99",
-        "currency": "EUR",
-        "payer": {"id": "buyer-1"},
-        "payee": {"merchant_id": "MID-CLEAN"},
-        **fields,
-    }
-
-
 def poison(member: str) -> dict[str, bytes]:
     return {
         "INVALID_JSON": b'{"txn_id": "p1", "member_id": ',
-        "wrong types": orjson.dumps(payment("p2", member, amount={"value": 1}, payee="M-1")),
-        "missing fields": orjson.dumps(
-            {k: v for k, v in payment("p3", member).items() if k != "currency"}
-        ),
-        "OVERSIZED": orjson.dumps(payment("p4", member, note="x" * MAX_PAYMENT_BYTES)),
-        "MEMBER_MISMATCH": orjson.dumps(payment("p5", "some-other-member")),
+        "wrong types": payment_bytes("p2", member, amount={"value": 1}, payee="M-1"),
+        "missing fields": payment_bytes("p3", member, omit=("currency",)),
+        "OVERSIZED": payment_bytes("p4", member, note="x" * MAX_PAYMENT_BYTES),
+        "MEMBER_MISMATCH": payment_bytes("p5", "some-other-member"),
         "INVALID_UTF8": b'{"txn_id": "p6\xff\xfe", "member_id": "' + member.encode() + b'"}',
         "NOT_AN_OBJECT": b'["a", "list"]',
     }
@@ -68,7 +52,7 @@ def test_poison_pills_are_dead_lettered_with_offsets_and_nothing_is_lost(
     bad = poison(member)
     records: list[bytes] = []
     for i, value in enumerate(bad.values()):
-        records += [value, orjson.dumps(payment(f"good-{i}", member))]
+        records += [value, payment_bytes(f"good-{i}", member)]
     offsets = produce(settings, topics.payments_topic(member), [(b"k", v) for v in records])
     worker = WorkerProcess(own_broker, tmp_path, [member]).start()
     collector = Collector(settings, [topics.decisions_topic(member), topics.DLQ_PAYMENTS])
@@ -136,34 +120,18 @@ def test_card_numbers_in_payments_appear_in_no_topic_the_pipeline_writes(
 ) -> None:
     settings = Settings(bootstrap_servers=own_broker)
     member = unique("cards")
-    listed = {
-        "entry_id": "listed-shop",
-        "identifiers": [{"type": "merchant_id", "value": "MID-LISTED"}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "ncmec",
-    }
+    listed = watchlist_entry("listed-shop", [identifier("merchant_id", "MID-LISTED")])
     prepare_members(settings, [member], [listed])
-    every_payment_fires = {
-        "rule_id": f"{member}-all",
-        "key": "payee",
-        "window": "1h",
-        "measure": "count",
-        "threshold": 1,
-        "action": "hold",
-        "members": [member],
-    }
-    publish_rules(settings, [parse_rule(every_payment_fires)])
+    every_payment_fires = velocity_rule(f"{member}-all", threshold=1, members=[member])
+    publish_rules(settings, [every_payment_fires])
     values: list[bytes] = []
     spellings = [s for variants in PANS.values() for s in variants]
     for i, pan in enumerate(spellings):
         payee = {"merchant_id": "MID-LISTED", "name": f"Shop {pan} Ltd", "account": pan}
         values.append(
-            orjson.dumps(
-                payment(f"c{i}", member, payee=payee, payer={"id": pan}, note=f"card {pan}")
-            )
+            payment_bytes(f"c{i}", member, payee=payee, payer={"id": pan}, note=f"card {pan}")
         )
-        values.append(orjson.dumps(payment(f"whole-{i}", member, payee={"merchant_id": pan})))
+        values.append(payment_bytes(f"whole-{i}", member, payee={"merchant_id": pan}))
         values.append(b'{"txn_id": "bad-' + str(i).encode() + b'", "card": "' + pan.encode() + b'"')
     worker = WorkerProcess(own_broker, tmp_path, [member]).start()
     produce(

@@ -15,25 +15,16 @@ import pytest
 
 from streams.kafka import admin, topics
 from streams.settings import Settings
-from streams.watchlist.entry import encode_entry
-from tests.integration.conftest import Collector, WorkerProcess, produce, unique
+from tests.factories import identifier, payment_bytes, watchlist_entry
+from tests.integration.harness import (
+    Collector,
+    WorkerProcess,
+    produce,
+    publish_entries,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
-
-
-def payment(txn: str, member: str, payee: dict[str, str]) -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": "2026-11-23T10:00:00Z",
-            "amount": "29.00",
-            "currency": "USD",
-            "method": "card",
-            "payer": {"id": "buyer-42"},
-            "payee": payee,
-        }
-    )
 
 
 def test_new_route_alert_link_hold_and_promotion(settings: Settings, tmp_path: Path) -> None:
@@ -42,20 +33,24 @@ def test_new_route_alert_link_hold_and_promotion(settings: Settings, tmp_path: P
     entry_id = f"{tag}-site"
     client = admin.wait_for_broker(settings, timeout_s=15)
     admin.ensure_member_topics(client, settings, [member])
-    listed = {
-        "entry_id": entry_id,
-        "identifiers": [{"type": "domain", "value": site}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "hotline",
-    }
-    produce(settings, topics.WATCHLIST, [(entry_id.encode(), encode_entry(listed))])
+    listed = watchlist_entry(entry_id, [identifier("domain", site)], source="hotline")
+    publish_entries(settings, [listed])
     worker = WorkerProcess(settings.bootstrap_servers, tmp_path, [member]).start()
     decisions = Collector(settings, [topics.decisions_topic(member)])
     alerts = Collector(settings, [topics.ALERTS])
 
     def decide(txn: str, payee: dict[str, str]) -> dict[str, Any]:
-        produce(settings, topics.payments_topic(member), [(None, payment(txn, member, payee))])
+        raw = payment_bytes(
+            txn,
+            member,
+            ts="2026-11-23T10:00:00Z",
+            amount="29.00",
+            currency="USD",
+            method="card",
+            payer_id="buyer-42",
+            payee=payee,
+        )
+        produce(settings, topics.payments_topic(member), [(None, raw)])
 
         def found(records: list[dict[str, object]]) -> dict[str, Any] | None:
             for r in records:

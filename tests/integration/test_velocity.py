@@ -21,7 +21,8 @@ import yaml
 from streams.kafka import topics
 from streams.kafka.client import read
 from streams.settings import Settings
-from tests.integration.conftest import (
+from tests.factories import payment_bytes, rule_doc, timestamp
+from tests.integration.harness import (
     Collector,
     WorkerProcess,
     produce,
@@ -30,21 +31,6 @@ from tests.integration.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def payment(txn: str, member: str, payee: str, ts: str, payer: str = "payer-1") -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": ts,
-            "amount": "9.99",
-            "currency": "EUR",
-            "method": "card",
-            "payer": {"id": payer},
-            "payee": {"merchant_id": payee},
-        }
-    )
 
 
 def apply_rules(bootstrap: str, path: Path, rules: list[dict[str, Any]]) -> str:
@@ -61,21 +47,6 @@ def apply_rules(bootstrap: str, path: Path, rules: list[dict[str, Any]]) -> str:
     return done.stdout
 
 
-def count_rule(rule_id: str, member: str, threshold: int, enabled: bool = True) -> dict[str, Any]:
-    return {
-        "rule_id": rule_id,
-        "description": "test rule",
-        "key": "payee",
-        "window": "1h",
-        "measure": "count",
-        "threshold": threshold,
-        "action": "hold",
-        "mode": "enforce",
-        "enabled": enabled,
-        "members": [member],
-    }
-
-
 def decisions(collector: Collector, member: str) -> dict[str, dict[str, Any]]:
     return {
         (d := orjson.loads(r["value"]))["txn_id"]: d  # type: ignore[arg-type]
@@ -86,6 +57,21 @@ def decisions(collector: Collector, member: str) -> dict[str, dict[str, Any]]:
 
 def velocity_reasons(decision: dict[str, Any]) -> list[dict[str, Any]]:
     return [r for r in decision["reasons"] if r["code"] == "VELOCITY"]
+
+
+def pay_for_three_seconds(
+    settings: Settings, member: str, prefix: str, ts: str, since: float
+) -> dict[str, float]:
+    """One payment to M-live every 0.1 s for 3 s, each stamped `ts`: each txn_id and how
+    many seconds after `since` (a time.monotonic()) it was sent."""
+    sent_after: dict[str, float] = {}
+    for i in range(30):
+        txn = f"{prefix}-{i}"
+        raw = payment_bytes(txn, member, ts=ts, payee={"merchant_id": "M-live"})
+        produce(settings, topics.payments_topic(member), [(None, raw)])
+        sent_after[txn] = time.monotonic() - since
+        time.sleep(0.1)
+    return sent_after
 
 
 @pytest.fixture()
@@ -105,23 +91,19 @@ def test_applied_rule_changes_decisions_within_two_seconds_and_disabling_stops_i
 ) -> None:
     collector = Collector(settings, [topics.decisions_topic(member)])
     payments = topics.payments_topic(member)
-    produce(settings, payments, [(None, payment("warm", member, "M-live", "2026-11-23T10:00:00Z"))])
+    warm = payment_bytes("warm", member, ts="2026-11-23T10:00:00Z", payee={"merchant_id": "M-live"})
+    produce(settings, payments, [(None, warm)])
     assert collector.until(lambda _: "warm" in decisions(collector, member), 90), worker.log()
 
     rule_id = unique("live")
     printed = apply_rules(
-        settings.bootstrap_servers, tmp_path / "on.yaml", [count_rule(rule_id, member, 1)]
+        settings.bootstrap_servers,
+        tmp_path / "on.yaml",
+        [rule_doc(rule_id, threshold=1, members=[member])],
     )
     applied_at = time.monotonic()
     version = printed.split()[1]
-    sent_after: dict[str, float] = {}
-    for i in range(30):  # one payment every 0.1 s for 3 s
-        txn = f"on-{i}"
-        produce(
-            settings, payments, [(None, payment(txn, member, "M-live", "2026-11-23T10:01:00Z"))]
-        )
-        sent_after[txn] = time.monotonic() - applied_at
-        time.sleep(0.1)
+    sent_after = pay_for_three_seconds(settings, member, "on", "2026-11-23T10:01:00Z", applied_at)
     assert collector.until(lambda _: set(sent_after) <= set(decisions(collector, member)), 60)
     seen = decisions(collector, member)
     late = [t for t, after in sent_after.items() if after >= 2.0]
@@ -137,17 +119,10 @@ def test_applied_rule_changes_decisions_within_two_seconds_and_disabling_stops_i
     apply_rules(
         settings.bootstrap_servers,
         tmp_path / "off.yaml",
-        [count_rule(rule_id, member, 1, enabled=False)],
+        [rule_doc(rule_id, threshold=1, members=[member], enabled=False)],
     )
     disabled_at = time.monotonic()
-    sent_after.clear()
-    for i in range(30):
-        txn = f"off-{i}"
-        produce(
-            settings, payments, [(None, payment(txn, member, "M-live", "2026-11-23T10:02:00Z"))]
-        )
-        sent_after[txn] = time.monotonic() - disabled_at
-        time.sleep(0.1)
+    sent_after = pay_for_three_seconds(settings, member, "off", "2026-11-23T10:02:00Z", disabled_at)
     assert collector.until(lambda _: set(sent_after) <= set(decisions(collector, member)), 60)
     seen = decisions(collector, member)
     late = [t for t, after in sent_after.items() if after >= 2.0]
@@ -164,13 +139,26 @@ def test_window_state_survives_sigkill_of_the_worker(
     bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
     k = 5
     rule_id = unique("crash")
-    apply_rules(bootstrap_servers, tmp_path / "rules.yaml", [count_rule(rule_id, member, k)])
+    apply_rules(
+        bootstrap_servers,
+        tmp_path / "rules.yaml",
+        [rule_doc(rule_id, threshold=k, members=[member])],
+    )
     worker = start_worker_with_entries(bootstrap_servers, [member], [], tmp_path)
     collector = Collector(settings, [topics.decisions_topic(member)])
     payments = topics.payments_topic(member)
     try:
         first = [
-            (None, payment(f"c-{i}", member, "M-crash", f"2026-11-23T11:0{i}:00Z", f"p{i}"))
+            (
+                None,
+                payment_bytes(
+                    f"c-{i}",
+                    member,
+                    ts=f"2026-11-23T11:0{i}:00Z",
+                    payer_id=f"p{i}",
+                    payee={"merchant_id": "M-crash"},
+                ),
+            )
             for i in range(k - 1)
         ]
         produce(settings, payments, first)
@@ -187,7 +175,18 @@ def test_window_state_survives_sigkill_of_the_worker(
         produce(
             settings,
             payments,
-            [(None, payment("c-last", member, "M-crash", "2026-11-23T11:30:00Z", "p9"))],
+            [
+                (
+                    None,
+                    payment_bytes(
+                        "c-last",
+                        member,
+                        ts="2026-11-23T11:30:00Z",
+                        payer_id="p9",
+                        payee={"merchant_id": "M-crash"},
+                    ),
+                )
+            ],
         )
         assert collector.until(lambda _: "c-last" in decisions(collector, member), 120), (
             worker.log()
@@ -208,15 +207,22 @@ def test_state_of_a_payee_never_paid_again_is_deleted_after_a_restart_too(
     # is past the rule's window plus grace, a sweep deletes it: a tombstone on the
     # changelog, and the live payees' keys stay.
     bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
-    rule = {**count_rule(unique("expiry"), member, 2), "window": "1m"}  # horizon 61 min
+    rule = rule_doc(unique("expiry"), window="1m", threshold=2, members=[member])  # horizon 61 min
     apply_rules(bootstrap_servers, tmp_path / "rules.yaml", [rule])
     worker = start_worker_with_entries(bootstrap_servers, [member], [], tmp_path)
     collector = Collector(settings, [topics.decisions_topic(member)])
     payments = topics.payments_topic(member)
     now = datetime.now(UTC)
-    then, later = iso(now - timedelta(hours=3)), iso(now - timedelta(minutes=30))
+    then, later = (
+        timestamp(now - timedelta(hours=3), "milliseconds"),
+        timestamp(now - timedelta(minutes=30), "milliseconds"),
+    )
     try:
-        produce(settings, payments, [(None, payment("gone", member, "M-GONE", then))])
+        produce(
+            settings,
+            payments,
+            [(None, payment_bytes("gone", member, ts=then, payee={"merchant_id": "M-GONE"}))],
+        )
         assert collector.until(lambda _: "gone" in decisions(collector, member), 90), worker.log()
         assert worker.process is not None
         worker.process.send_signal(signal.SIGKILL)
@@ -226,7 +232,13 @@ def test_state_of_a_payee_never_paid_again_is_deleted_after_a_restart_too(
         produce(
             settings,
             payments,
-            [(None, payment(f"l-{i}", member, live[i % 40], later)) for i in range(400)],
+            [
+                (
+                    None,
+                    payment_bytes(f"l-{i}", member, ts=later, payee={"merchant_id": live[i % 40]}),
+                )
+                for i in range(400)
+            ],
         )
         assert collector.until(lambda _: len(decisions(collector, member)) >= 401, 120), (
             worker.log()
@@ -242,7 +254,3 @@ def test_state_of_a_payee_never_paid_again_is_deleted_after_a_restart_too(
     [gone] = [key for key in latest if b"M-GONE" in key]
     assert latest[gone] is None, "the payee never paid again still has window state"
     assert sum(1 for key, value in latest.items() if b"M-LIVE" in key and value) == 40
-
-
-def iso(at: datetime) -> str:
-    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -9,21 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from streams.cli.main import cli
+from tests.factories import payment_bytes
 
 SAMPLE = Path(__file__).resolve().parents[3] / "data" / "sample-watchlist.jsonl"
-
-
-def payment(txn: str, payee: dict[str, str], ts: str = "2026-11-23T10:00:00Z") -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": "m1",
-            "ts": ts,
-            "amount": "9.99",
-            "currency": "EUR",
-            "payee": payee,
-        }
-    )
 
 
 def run_screen(lines: list[bytes], watchlist: Path = SAMPLE) -> tuple[list[dict], list[dict], int]:  # type: ignore[type-arg]
@@ -65,7 +53,9 @@ def run_screen(lines: list[bytes], watchlist: Path = SAMPLE) -> tuple[list[dict]
 def test_offline_screen_matches_variant_spellings(
     payee: dict[str, str], decision: str, entry_id: str
 ) -> None:
-    decisions, dead, code = run_screen([payment("t1", payee)])
+    decisions, dead, code = run_screen(
+        [payment_bytes("t1", "m1", ts="2026-11-23T10:00:00Z", payee=payee)]
+    )
     assert code == 0 and not dead
     assert len(decisions) == 1
     assert decisions[0]["decision"] == decision
@@ -89,14 +79,22 @@ def test_offline_screen_matches_variant_spellings(
     ],
 )
 def test_offline_screen_allows_near_misses(payee: dict[str, str]) -> None:
-    decisions, dead, code = run_screen([payment("t1", payee)])
+    decisions, dead, code = run_screen(
+        [payment_bytes("t1", "m1", ts="2026-11-23T10:00:00Z", payee=payee)]
+    )
     assert code == 0 and not dead
     assert [d["decision"] for d in decisions] == ["allow"], decisions
 
 
 def test_offline_screen_dead_letters_bad_lines_and_goes_on() -> None:
     decisions, dead, code = run_screen(
-        [b"{oops", payment("t2", {}), payment("t3", {"iban": "DE89370400440532013000"})]
+        [
+            b"{oops",
+            payment_bytes("t2", "m1", ts="2026-11-23T10:00:00Z", payee={}),
+            payment_bytes(
+                "t3", "m1", ts="2026-11-23T10:00:00Z", payee={"iban": "DE89370400440532013000"}
+            ),
+        ]
     )
     assert code == 0
     assert [d["txn_id"] for d in decisions] == ["t3"]
@@ -105,7 +103,9 @@ def test_offline_screen_dead_letters_bad_lines_and_goes_on() -> None:
 
 
 def test_offline_screen_expiry_is_judged_in_event_time() -> None:
-    before_expiry = payment("t1", {"email": "payments@old-clips.example"}, "2024-06-01T00:00:00Z")
+    before_expiry = payment_bytes(
+        "t1", "m1", ts="2024-06-01T00:00:00Z", payee={"email": "payments@old-clips.example"}
+    )
     decisions, _, _ = run_screen([before_expiry])
     assert decisions[0]["decision"] == "block"
 

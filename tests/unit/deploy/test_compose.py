@@ -5,22 +5,24 @@ docker-compose 1.29 ships, Apache-2.0), and by `docker-compose config` when inst
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 import yaml
 
-from tests.unit.deploy.test_deploy import COMPOSE, ROOT, compose, environment, service
+from tests.unit.deploy.compose_file import (
+    compose_validator,
+    docker_compose_config,
+    environment,
+    schema_errors,
+)
+from tests.unit.deploy.deploy_files import COMPOSE, ROOT, compose, service
 
 PROMETHEUS_YML = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 PROMETHEUS_K8S_YML = ROOT / "deploy" / "prometheus" / "prometheus-kubernetes.yml"
 GRAFANA = ROOT / "deploy" / "grafana"
-SCHEMA = Path(__file__).parent / "data" / "compose_spec.json"
 
 
 def mounts(svc: dict[str, Any]) -> dict[str, str]:
@@ -49,27 +51,18 @@ def scrape_job(config: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def test_compose_file_matches_the_compose_specification() -> None:
-    schema = json.loads(SCHEMA.read_text())
-    validator = jsonschema.Draft201909Validator(schema)
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(compose())]
+    errors = schema_errors(compose())
     assert errors == []
 
 
 def test_the_schema_check_catches_a_bad_service() -> None:
-    schema = json.loads(SCHEMA.read_text())
     broken = {"services": {"grafana": {"image": "grafana/grafana", "helthcheck": {}}}}
-    assert not jsonschema.Draft201909Validator(schema).is_valid(broken)
+    assert not compose_validator().is_valid(broken)
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 def test_docker_compose_config_accepts_the_file() -> None:
-    result = subprocess.run(
-        ["docker-compose", "-f", str(COMPOSE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
+    result = docker_compose_config(COMPOSE, ROOT)
     assert result.returncode == 0, result.stderr
 
 

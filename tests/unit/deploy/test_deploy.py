@@ -6,41 +6,17 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from streams.kafka import topics
-from tests.unit.deploy.compose_file import compose_service, load_compose
+from tests.unit.deploy.compose_file import command_text, environment
+from tests.unit.deploy.deploy_files import COMPOSE, ROOT, compose, service
 
-ROOT = Path(__file__).resolve().parents[3]
-COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 EXAMPLE_MEMBERS = ("acme-bank", "northpay", "cardco")
 PARTITIONS = 6
-
-
-def compose() -> dict[str, Any]:
-    return load_compose(COMPOSE)
-
-
-def service(name: str) -> dict[str, Any]:
-    return compose_service(COMPOSE, name)
-
-
-def environment(svc: dict[str, Any]) -> dict[str, str]:
-    """A service's environment as a mapping, whichever of the two compose forms it uses."""
-    env = svc.get("environment") or {}
-    if isinstance(env, list):
-        return dict(item.split("=", 1) if "=" in item else (item, "") for item in env)
-    return {str(k): "" if v is None else str(v) for k, v in env.items()}
-
-
-def command_text(svc: dict[str, Any]) -> str:
-    command = svc.get("command", "")
-    return "\n".join(command) if isinstance(command, list) else str(command)
 
 
 def created_topics() -> dict[str, list[str]]:

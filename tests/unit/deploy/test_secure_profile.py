@@ -5,7 +5,6 @@ dry against stub Kafka tools."""
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import shutil
@@ -14,17 +13,22 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from click.testing import CliRunner
 
 from streams.cli.main import cli
 from streams.kafka.acl import DEFAULT_PUBLISHER, DEFAULT_WORKER, acl_set
 from streams.settings import Settings
-from tests.unit.deploy.compose_file import compose_service, load_compose
-from tests.unit.deploy.test_compose import SCHEMA
-from tests.unit.deploy.test_deploy import ROOT, command_text, environment
-from tests.unit.kafka.test_acl import parse_script
+from tests.unit.deploy.compose_file import (
+    command_text,
+    compose_service,
+    docker_compose_config,
+    environment,
+    load_compose,
+    schema_errors,
+)
+from tests.unit.deploy.deploy_files import ROOT
+from tests.unit.kafka.acl_script import parse_script
 
 SECURE = ROOT / "deploy" / "secure"
 COMPOSE = SECURE / "docker-compose.secure.yml"
@@ -66,20 +70,13 @@ def bind_mounts(svc: dict[str, Any]) -> dict[str, str]:
 
 
 def test_secure_compose_matches_the_compose_specification() -> None:
-    validator = jsonschema.Draft201909Validator(json.loads(SCHEMA.read_text()))
-    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(compose())]
+    errors = schema_errors(compose())
     assert errors == []
 
 
 @pytest.mark.skipif(shutil.which("docker-compose") is None, reason="docker-compose not installed")
 def test_docker_compose_config_accepts_the_secure_file() -> None:
-    result = subprocess.run(
-        ["docker-compose", "-f", str(COMPOSE), "config", "-q"],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=SECURE,
-    )
+    result = docker_compose_config(COMPOSE, SECURE)
     assert result.returncode == 0, result.stderr
 
 
@@ -273,6 +270,28 @@ def stub_tools(directory: Path, log: Path, names: list[str]) -> None:
         tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
 
 
+def run_dry(
+    script: str, tmp_path: Path, mounted: Path, tools: list[str], **env: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """deploy/secure/SCRIPT run by bash with its secrets in `mounted`, its work directory
+    `tmp_path` and stub `tools`; the finished run and the log of the tools' calls."""
+    log = tmp_path / "calls"
+    stub_tools(tmp_path / "bin", log, tools)
+    result = subprocess.run(
+        ["bash", str(SECURE / script)],
+        env={
+            "PATH": os.environ["PATH"],
+            "SECRETS_DIR": str(mounted),
+            "WORK_DIR": str(tmp_path),
+            "BIN_DIR": str(tmp_path / "bin"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+    )
+    return result, log
+
+
 def make_secrets(tmp_path: Path, members: tuple[str, ...]) -> Path:
     secrets = tmp_path / "secrets"
     result = subprocess.run(
@@ -364,17 +383,12 @@ def test_the_broker_start_script_renders_a_secure_configuration(
     for target, source in bind_mounts(service("kafka")).items():
         if target.startswith("/run/secrets/"):
             shutil.copy(secrets / source.removeprefix("./secrets/"), mounted / Path(target).name)
-    log = tmp_path / "calls"
-    stub_tools(tmp_path / "bin", log, ["kafka-storage.sh", "kafka-server-start.sh"])
-    env = {
-        "PATH": os.environ["PATH"],
-        "SECRETS_DIR": str(mounted),
-        "WORK_DIR": str(tmp_path),
-        "BIN_DIR": str(tmp_path / "bin"),
+    result, log = run_dry(
+        "kafka-start.sh",
+        tmp_path,
+        mounted,
+        ["kafka-storage.sh", "kafka-server-start.sh"],
         **kafka_env(),
-    }
-    result = subprocess.run(
-        ["bash", str(SECURE / "kafka-start.sh")], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     config = properties(tmp_path / "server.properties")
@@ -410,19 +424,17 @@ def test_the_init_creates_users_topics_and_applies_exactly_the_plan(
     shutil.copy(secrets / "ca.pem", mounted / "ca.pem")
     plan = tmp_path / "acls.sh"
     plan.write_text(plan_from_the_command())
-    log = tmp_path / "calls"
-    stub_tools(tmp_path / "bin", log, ["kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh"])
     env = {
-        "PATH": os.environ["PATH"],
-        "SECRETS_DIR": str(mounted),
-        "WORK_DIR": str(tmp_path),
-        "BIN_DIR": str(tmp_path / "bin"),
         **environment(service("kafka-init")),
         "SCREENING_MEMBERS": ",".join(members_of("kafka-init")),
         "ACL_PLAN": str(plan),
     }
-    result = subprocess.run(
-        ["bash", str(SECURE / "kafka-init.sh")], env=env, capture_output=True, text=True
+    result, log = run_dry(
+        "kafka-init.sh",
+        tmp_path,
+        mounted,
+        ["kafka-configs.sh", "kafka-topics.sh", "kafka-acls.sh"],
+        **env,
     )
     assert result.returncode == 0, result.stderr
     calls = [shlex.split(line) for line in log.read_text().splitlines()]
@@ -449,18 +461,12 @@ def test_the_init_creates_users_topics_and_applies_exactly_the_plan(
 def test_the_init_stops_when_a_members_password_is_missing(secrets: Path, tmp_path: Path) -> None:
     mounted = tmp_path / "run-secrets"
     shutil.copytree(secrets / "passwords", mounted / "passwords")
-    stub_tools(tmp_path / "bin", tmp_path / "calls", ["kafka-configs.sh", "kafka-topics.sh"])
-    result = subprocess.run(
-        ["bash", str(SECURE / "kafka-init.sh")],
-        env={
-            "PATH": os.environ["PATH"],
-            "SECRETS_DIR": str(mounted),
-            "WORK_DIR": str(tmp_path),
-            "BIN_DIR": str(tmp_path / "bin"),
-            "SCREENING_MEMBERS": "acme-bank,newcomer",
-        },
-        capture_output=True,
-        text=True,
+    result, _ = run_dry(
+        "kafka-init.sh",
+        tmp_path,
+        mounted,
+        ["kafka-configs.sh", "kafka-topics.sh"],
+        SCREENING_MEMBERS="acme-bank,newcomer",
     )
     assert result.returncode == 1
     assert "newcomer" in result.stderr and "make-certs.sh" in result.stderr
@@ -472,19 +478,12 @@ def test_the_init_refuses_members_that_would_take_a_system_user(
 ) -> None:
     mounted = tmp_path / "run-secrets"
     shutil.copytree(secrets / "passwords", mounted / "passwords")
-    log = tmp_path / "calls"
-    stub_tools(tmp_path / "bin", log, ["kafka-configs.sh", "kafka-topics.sh"])
-    result = subprocess.run(
-        ["bash", str(SECURE / "kafka-init.sh")],
-        env={
-            "PATH": os.environ["PATH"],
-            "SECRETS_DIR": str(mounted),
-            "WORK_DIR": str(tmp_path),
-            "BIN_DIR": str(tmp_path / "bin"),
-            "SCREENING_MEMBERS": members,
-        },
-        capture_output=True,
-        text=True,
+    result, log = run_dry(
+        "kafka-init.sh",
+        tmp_path,
+        mounted,
+        ["kafka-configs.sh", "kafka-topics.sh"],
+        SCREENING_MEMBERS=members,
     )
     assert result.returncode == 1, result.stderr
     assert not log.exists(), "nothing is changed on the broker"

@@ -12,6 +12,7 @@ from faust.transport.producer import ProducerBuffer
 
 from streams.faust_ext.changelog_buffer import DrainingProducerBuffer
 from streams.faust_ext.transport import Producer, Transport
+from tests.unit.faust_ext.producer_app import producer_app
 
 
 class SlowChannel:
@@ -77,27 +78,6 @@ def test_a_stopping_buffer_sends_what_is_left_in_order() -> None:
         return channel.published
 
     assert asyncio.run(scenario()) == ["w0", "w1", "w2"]
-
-
-def producer_app() -> Any:
-    """Just enough of a Faust app for the transport's producer to be built."""
-    return SimpleNamespace(
-        conf=SimpleNamespace(
-            broker_client_id="c",
-            producer_linger=0.0,
-            producer_max_batch_size=16384,
-            producer_acks=-1,
-            producer_max_request_size=1_000_000,
-            producer_compression_type=None,
-            producer_request_timeout=30.0,
-            ssl_context=None,
-            broker_credentials=None,
-            producer_partitioner=None,
-            producer_api_version="auto",
-            producer_threaded=False,
-        ),
-        on_produce_message=SimpleNamespace(send=None),
-    )
 
 
 def test_the_transport_builds_producers_with_the_draining_buffer() -> None:

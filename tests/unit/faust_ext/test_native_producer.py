@@ -16,7 +16,7 @@ from streams.faust_ext.transport import NATIVE_CONFIG_ATTR, Producer
 from streams.kafka.embedded_broker import free_port
 from streams.settings import Settings
 from streams.worker.app import create_app
-from tests.unit.faust_ext.test_changelog_buffer import producer_app
+from tests.unit.faust_ext.producer_app import producer_app
 
 
 def unreachable(**extra: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ and the `screening acl` command prints it as kafka-acls.sh commands or JSON."""
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import subprocess
 from collections.abc import Iterable
@@ -24,6 +23,7 @@ from streams.kafka.acl import (
     parse_members,
     shell_script,
 )
+from tests.unit.kafka.acl_script import parse_script
 
 # Members whose names are prefixes of each other: a prefixed ACL for one must never
 # cover another.
@@ -270,56 +270,6 @@ def test_a_member_cannot_take_a_system_principal(member: str) -> None:
 
 
 # --- output --------------------------------------------------------------------------------
-
-FLAG_OPERATIONS = {
-    "Read": "READ",
-    "Write": "WRITE",
-    "Describe": "DESCRIBE",
-    "Create": "CREATE",
-    "All": "ALL",
-    "IdempotentWrite": "IDEMPOTENT_WRITE",
-}
-
-
-def parse_kafka_acls(line: str) -> list[Acl]:
-    """The ACLs one `kafka-acls.sh --add` command line adds."""
-    words = shlex.split(line)
-    assert words[0].endswith("kafka-acls.sh") and "--add" in words, line
-    principal = host = resource_type = name = None
-    pattern = "LITERAL"
-    operations = []
-    i = 1
-    while i < len(words):
-        flag = words[i]
-        value = words[i + 1] if i + 1 < len(words) else ""
-        if flag in ("--add",):
-            i += 1
-            continue
-        if flag == "--cluster":
-            resource_type, name = "CLUSTER", "kafka-cluster"
-            i += 1
-            continue
-        if flag == "--allow-principal":
-            principal = value
-        elif flag == "--allow-host":
-            host = value
-        elif flag == "--operation":
-            operations.append(FLAG_OPERATIONS[value])
-        elif flag in ("--topic", "--group"):
-            resource_type, name = flag[2:].upper(), value
-        elif flag == "--resource-pattern-type":
-            pattern = value.upper()
-        elif flag not in ("--bootstrap-server", "--command-config"):
-            raise AssertionError(f"unexpected flag {flag} in {line}")
-        i += 2
-    assert principal and host and resource_type and name and operations, line
-    return [Acl(principal, resource_type, pattern, name, op, "ALLOW", host) for op in operations]
-
-
-def parse_script(script: str) -> list[Acl]:
-    lines = [line for line in script.splitlines() if line.strip() and not line.startswith("#")]
-    assert lines[0] == "set -eu"
-    return [acl for line in lines[1:] for acl in parse_kafka_acls(line)]
 
 
 def test_shell_commands_add_exactly_the_acl_set() -> None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from streams.model import canonical
 from streams.model.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, canonical_payee
 from streams.model.payment import MAX_PAYMENT_BYTES, Payment, PaymentError, decode_payment
+from tests.factories import payment_doc
 
 # FUZZ_EXAMPLES=20000 runs a deeper search than the suite's bounded one.
 FUZZ = settings(
@@ -93,31 +94,26 @@ PAYMENT_KEYS = ("txn_id", "member_id", "ts", "amount", "currency", "method", "pa
 PAYEE_KEYS = (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country", "mcc")
 
 
-def valid_payment() -> dict[str, Any]:
-    return {
-        "txn_id": "t-1",
-        "member_id": "acme",
-        "ts": "2026-01-15T10:00:00Z",
-        "amount": "9.99",
-        "currency": "EUR",
-        "method": "card",
-        "payer": {"id": "payer-1"},
-        "payee": {
-            "merchant_id": "MID-1",
-            "acquirer_id": "ACQ",
-            "name": "Dark Pix Ltd",
-            "iban": "DE89 3704 0044 0532 0130 00",
-            "domain": "darkpix.example",
-            "url": "https://www.darkpix.example/shop",
-            "email": "sales@darkpix.example",
-            "phone": "+44 20 7946 0958",
-            "wallet_address": "0x52908400098527886E0F7030069857D2E4169EE7",
-            "account": "12-34-56 87654321",
-            "card_acceptor_id": "CAID 0001",
-            "country": "GB",
-            "mcc": "5967",
-        },
-    }
+# A payment with every field, so a mutation can hit each of them.
+EVERY_FIELD: dict[str, Any] = {
+    "method": "card",
+    "payer_id": "payer-1",
+    "payee": {
+        "merchant_id": "MID-1",
+        "acquirer_id": "ACQ",
+        "name": "Dark Pix Ltd",
+        "iban": "DE89 3704 0044 0532 0130 00",
+        "domain": "darkpix.example",
+        "url": "https://www.darkpix.example/shop",
+        "email": "sales@darkpix.example",
+        "phone": "+44 20 7946 0958",
+        "wallet_address": "0x52908400098527886E0F7030069857D2E4169EE7",
+        "account": "12-34-56 87654321",
+        "card_acceptor_id": "CAID 0001",
+        "country": "GB",
+        "mcc": "5967",
+    },
+}
 
 
 # Every place of a near-valid payment a mutation can hit: top-level fields, payee fields,
@@ -202,13 +198,13 @@ def test_decoder_on_payment_shaped_documents(document: dict[str, Any], payee: An
 def test_decoder_on_near_valid_payments(
     path: tuple[str, ...], value: Any, delete: bool, member: str | None
 ) -> None:
-    decodes_or_payment_error(mutated(valid_payment(), path, value, delete), member)
+    decodes_or_payment_error(mutated(payment_doc(**EVERY_FIELD), path, value, delete), member)
 
 
 @FUZZ
 @given(field=st.sampled_from(PAYEE_KEYS), value=TEXT)
 def test_decoder_on_valid_payments_with_arbitrary_payee_text(field: str, value: str) -> None:
-    document = valid_payment()
+    document = payment_doc(**EVERY_FIELD)
     document["payee"][field] = value
     decodes_or_payment_error(orjson.dumps(document))
 
@@ -219,7 +215,7 @@ def test_decoder_on_valid_payments_with_arbitrary_payee_text(field: str, value: 
     edits=st.lists(st.tuples(st.integers(0, 10_000), st.binary(max_size=3)), max_size=4),
 )
 def test_decoder_on_byte_level_mutations(data: st.DataObject, edits: list[Any]) -> None:
-    raw = bytearray(orjson.dumps(valid_payment()))
+    raw = bytearray(orjson.dumps(payment_doc(**EVERY_FIELD)))
     for position, replacement in edits:
         at = position % (len(raw) + 1)
         cut = data.draw(st.integers(0, 3))
@@ -236,7 +232,7 @@ def test_decoder_on_deep_nesting_with_an_exact_amount() -> None:
         for amount in (b"0.12345678901234567891", b"9.99"):
             raw = b'{"amount": ' + amount + b', "x": ' + nested + b"}"
             decodes_or_payment_error(raw)
-            valid = orjson.dumps(valid_payment())[:-1] + b', "amount": ' + amount
+            valid = orjson.dumps(payment_doc(**EVERY_FIELD))[:-1] + b', "amount": ' + amount
             decodes_or_payment_error(valid + b', "x": ' + nested + b"}")
 
 
@@ -245,8 +241,8 @@ def test_decoder_on_oversized_and_long_inputs() -> None:
         b" " * (MAX_PAYMENT_BYTES + 1),
         b"[" * MAX_PAYMENT_BYTES,
         b'{"txn_id": "' + b"x" * (MAX_PAYMENT_BYTES - 20) + b'"}',
-        orjson.dumps({**valid_payment(), "amount": "9" * 5000}),
-        orjson.dumps({**valid_payment(), "note": "9" * 5000}),
+        orjson.dumps({**payment_doc(**EVERY_FIELD), "amount": "9" * 5000}),
+        orjson.dumps({**payment_doc(**EVERY_FIELD), "note": "9" * 5000}),
     ):
         decodes_or_payment_error(raw)
 

@@ -10,6 +10,7 @@ import orjson
 
 from streams.model.payer_ref import payer_ref
 from streams.model.payment import decode_payment
+from tests.factories import payment_bytes
 
 KEY = b"deployment-payer-key-0123456789"
 
@@ -36,16 +37,8 @@ def test_without_the_key_a_guessed_payer_id_cannot_be_tested() -> None:
 
 
 def test_decoding_a_payment_computes_its_payer_ref_under_the_key() -> None:
-    raw = orjson.dumps(
-        {
-            "txn_id": "t1",
-            "member_id": "acme",
-            "ts": "2026-11-23T10:00:00Z",
-            "amount": "9.99",
-            "currency": "EUR",
-            "payer": {"id": "buyer-17"},
-            "payee": {"merchant_id": "M-1"},
-        }
+    raw = payment_bytes(
+        "t1", "acme", ts="2026-11-23T10:00:00Z", payer_id="buyer-17", payee={"merchant_id": "M-1"}
     )
     assert decode_payment(raw, "acme", KEY).payer_ref == by_hand(KEY, "acme", "buyer-17")
     anonymous = orjson.loads(raw)

@@ -13,31 +13,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from streams.model.payee import PAYEE_IDENTIFIER_FIELDS
 from streams.model.payment import (
     MAX_PAYMENT_BYTES,
     PaymentError,
     decode_payment,
     payment_from_document,
 )
+from tests.factories import payment_bytes, payment_doc
 
 REQUIRED = ("txn_id", "member_id", "ts", "amount", "currency", "payee")
-
-
-def doc(**overrides: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "txn_id": "t-1",
-        "member_id": "acme",
-        "ts": "2026-01-15T10:00:00Z",
-        "amount": "9.99",
-        "currency": "EUR",
-        "payee": {"merchant_id": "MID-1"},
-    }
-    document.update(overrides)
-    return document
-
-
-def raw(**overrides: Any) -> bytes:
-    return orjson.dumps(doc(**overrides))
 
 
 def code_of(data: bytes, member: str | None = None) -> str:
@@ -52,7 +37,7 @@ def code_of(data: bytes, member: str | None = None) -> str:
 
 def test_valid_payment_fields() -> None:
     payment = decode_payment(
-        raw(
+        payment_bytes(
             method="card",
             payer={"id": "payer-1"},
             payee={"merchant_id": "mid-1", "name": "Acme Ltd", "mcc": "5411"},
@@ -87,14 +72,14 @@ def test_valid_payment_fields() -> None:
     ],
 )
 def test_amount_string_or_number_is_exact_decimal(amount: object, expected: Decimal) -> None:
-    payment = decode_payment(raw(amount=amount))
+    payment = decode_payment(payment_bytes(amount=amount))
     assert isinstance(payment.amount, Decimal)
     assert payment.amount == expected
 
 
 def test_amount_number_with_many_digits_is_not_rounded_through_float() -> None:
     # Money is Decimal, never float: a JSON number must be read as written.
-    data = raw().replace(b'"amount":"9.99"', b'"amount":12345678901234567.89')
+    data = payment_bytes().replace(b'"amount":"9.99"', b'"amount":12345678901234567.89')
     assert decode_payment(data).amount == Decimal("12345678901234567.89")
 
 
@@ -119,18 +104,18 @@ def test_amount_number_with_many_digits_is_not_rounded_through_float() -> None:
     ],
 )
 def test_ts_rfc3339_with_z_or_offset_is_aware_utc(ts: str, expected: datetime) -> None:
-    payment = decode_payment(raw(ts=ts))
+    payment = decode_payment(payment_bytes(ts=ts))
     assert payment.ts == expected
     assert payment.ts.utcoffset() == timedelta(0)
 
 
 @pytest.mark.parametrize(("currency", "expected"), [("eur", "EUR"), ("Sek", "SEK"), ("USD", "USD")])
 def test_currency_upper_cased(currency: str, expected: str) -> None:
-    assert decode_payment(raw(currency=currency)).currency == expected
+    assert decode_payment(payment_bytes(currency=currency)).currency == expected
 
 
 def test_optional_fields_absent() -> None:
-    payment = decode_payment(raw())
+    payment = decode_payment(payment_bytes())
     assert payment.method is None
     assert payment.payer_id is None
 
@@ -139,12 +124,12 @@ def test_optional_fields_absent() -> None:
     "method", ["card", "bank_transfer", "wallet", "crypto", "prepaid", "other"]
 )
 def test_every_method_accepted(method: str) -> None:
-    assert decode_payment(raw(method=method)).method == method
+    assert decode_payment(payment_bytes(method=method)).method == method
 
 
 def test_unknown_fields_are_no_reason_to_fail() -> None:
     payment = decode_payment(
-        raw(
+        payment_bytes(
             extra={"nested": [1, 2, 3]},
             risk_score=0.7,
             payer={"id": "p", "email": "buyer@example.com"},
@@ -155,11 +140,11 @@ def test_unknown_fields_are_no_reason_to_fail() -> None:
 
 
 def test_expected_member_matching_is_accepted() -> None:
-    assert decode_payment(raw(member_id="bank-2"), "bank-2").member_id == "bank-2"
+    assert decode_payment(payment_bytes(member_id="bank-2"), "bank-2").member_id == "bank-2"
 
 
 def test_no_expected_member_takes_member_as_given() -> None:
-    assert decode_payment(raw(member_id="bank-2"), None).member_id == "bank-2"
+    assert decode_payment(payment_bytes(member_id="bank-2"), None).member_id == "bank-2"
 
 
 @pytest.mark.parametrize(
@@ -179,12 +164,12 @@ def test_no_expected_member_takes_member_as_given() -> None:
     ],
 )
 def test_each_identifier_kind_alone_is_enough(payee: dict[str, str]) -> None:
-    assert decode_payment(raw(payee=payee)).payee.identifiers
+    assert decode_payment(payment_bytes(payee=payee)).payee.identifiers
 
 
 def test_payment_of_exactly_the_size_limit_is_accepted() -> None:
-    base = raw(pad="")
-    data = raw(pad="x" * (MAX_PAYMENT_BYTES - len(base)))
+    base = payment_bytes(pad="")
+    data = payment_bytes(pad="x" * (MAX_PAYMENT_BYTES - len(base)))
     assert len(data) == MAX_PAYMENT_BYTES
     assert decode_payment(data).txn_id == "t-1"
 
@@ -215,7 +200,7 @@ def test_invalid_json(data: bytes) -> None:
     "data",
     [
         b'{"txn_id": "\xff"}',
-        raw(payee={"name": "Caf\u00e9"}).replace("\u00e9".encode(), b"\xe9"),
+        payment_bytes(payee={"name": "Caf\u00e9"}).replace("\u00e9".encode(), b"\xe9"),
         b"\xff\xfe{}",
         b'{"a": "\xc3"}',
     ],
@@ -231,7 +216,7 @@ def test_not_an_object(data: bytes) -> None:
 
 @pytest.mark.parametrize("field", REQUIRED)
 def test_schema_missing_required_field(field: str) -> None:
-    document = doc()
+    document = payment_doc()
     del document[field]
     assert code_of(orjson.dumps(document)) == "SCHEMA"
 
@@ -274,7 +259,7 @@ def test_schema_missing_required_field(field: str) -> None:
     ],
 )
 def test_schema_wrong_types(overrides: dict[str, Any]) -> None:
-    assert code_of(raw(**overrides)) == "SCHEMA"
+    assert code_of(payment_bytes(**overrides)) == "SCHEMA"
 
 
 @pytest.mark.parametrize(
@@ -292,7 +277,7 @@ def test_schema_wrong_types(overrides: dict[str, Any]) -> None:
     ],
 )
 def test_invalid_timestamp(ts: str) -> None:
-    assert code_of(raw(ts=ts)) == "INVALID_TIMESTAMP"
+    assert code_of(payment_bytes(ts=ts)) == "INVALID_TIMESTAMP"
 
 
 @pytest.mark.parametrize(
@@ -307,18 +292,18 @@ def test_invalid_timestamp(ts: str) -> None:
 def test_timestamp_outside_utc_range_is_invalid_timestamp(ts: str) -> None:
     # valid RFC 3339 text whose UTC instant falls outside year 1..9999: a dead letter,
     # never an exception that stops the worker
-    assert code_of(raw(ts=ts)) == "INVALID_TIMESTAMP"
+    assert code_of(payment_bytes(ts=ts)) == "INVALID_TIMESTAMP"
 
 
 @pytest.mark.parametrize("amount", [float("nan"), float("inf"), float("-inf")])
 def test_invalid_amount_non_finite(amount: float) -> None:
     with pytest.raises(PaymentError) as info:
-        payment_from_document(doc(amount=amount), None)
+        payment_from_document(payment_doc(amount=amount), None)
     assert info.value.code == "INVALID_AMOUNT"
 
 
 def test_amount_beyond_double_range_is_rejected_not_crashing() -> None:
-    data = raw().replace(b'"amount":"9.99"', b'"amount":1e400')
+    data = payment_bytes().replace(b'"amount":"9.99"', b'"amount":1e400')
     with pytest.raises(PaymentError):
         decode_payment(data)
 
@@ -343,7 +328,7 @@ def test_amount_beyond_double_range_is_rejected_not_crashing() -> None:
     ],
 )
 def test_no_payee_identifier(payee: dict[str, str]) -> None:
-    assert code_of(raw(payee=payee)) == "NO_PAYEE_IDENTIFIER"
+    assert code_of(payment_bytes(payee=payee)) == "NO_PAYEE_IDENTIFIER"
 
 
 @pytest.mark.parametrize(
@@ -367,26 +352,26 @@ def test_payee_with_only_malformed_identifiers_is_screened_not_dead_lettered(
     payee: dict[str, str], invalid: tuple[str, ...]
 ) -> None:
     # The payee exists; its identifiers can never match, so it is decided (and counted).
-    decoded = decode_payment(raw(payee=payee))
+    decoded = decode_payment(payment_bytes(payee=payee))
     assert decoded.payee.identifiers == {}
     assert sorted(decoded.payee.invalid) == sorted(invalid)
 
 
 def test_member_mismatch() -> None:
-    assert code_of(raw(member_id="acme"), "bank-2") == "MEMBER_MISMATCH"
+    assert code_of(payment_bytes(member_id="acme"), "bank-2") == "MEMBER_MISMATCH"
 
 
 def test_member_mismatch_message_names_both_members() -> None:
     with pytest.raises(PaymentError) as info:
-        decode_payment(raw(member_id="acme"), "bank-2")
+        decode_payment(payment_bytes(member_id="acme"), "bank-2")
     assert "acme" in str(info.value)
     assert "bank-2" in str(info.value)
 
 
 @pytest.mark.parametrize("extra", [1, 1000, MAX_PAYMENT_BYTES])
 def test_oversized(extra: int) -> None:
-    base = raw(pad="")
-    data = raw(pad="x" * (MAX_PAYMENT_BYTES - len(base) + extra))
+    base = payment_bytes(pad="")
+    data = payment_bytes(pad="x" * (MAX_PAYMENT_BYTES - len(base) + extra))
     assert len(data) > MAX_PAYMENT_BYTES
     assert code_of(data) == "OVERSIZED"
 
@@ -411,23 +396,7 @@ JSON_VALUES = st.recursive(
     ),
     max_leaves=20,
 )
-PAYEE_KEYS = st.sampled_from(
-    [
-        "merchant_id",
-        "acquirer_id",
-        "card_acceptor_id",
-        "name",
-        "iban",
-        "account",
-        "domain",
-        "url",
-        "wallet_address",
-        "email",
-        "phone",
-        "country",
-        "mcc",
-    ]
-)
+PAYEE_KEYS = st.sampled_from((*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country", "mcc"))
 TIMESTAMPS = st.builds(
     lambda moment, minutes: (
         moment.isoformat()
@@ -441,7 +410,7 @@ TIMESTAMPS = st.builds(
 @st.composite
 def near_valid_payments(draw: st.DrawFn) -> dict[str, Any]:
     """A valid payment with some fields replaced by arbitrary JSON (or dropped)."""
-    document = doc(
+    document = payment_doc(
         ts=draw(TIMESTAMPS),
         payee=draw(st.dictionaries(PAYEE_KEYS, st.text(max_size=40) | JSON_SCALARS, max_size=5)),
     )

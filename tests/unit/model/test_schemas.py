@@ -34,6 +34,7 @@ from streams.watchlist.entry import parse_entry
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.name_index import NameHit
+from tests.factories import payment_doc
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA_DIR = ROOT / "schemas"
@@ -366,14 +367,13 @@ class FailingNames:
 
 
 def malformed(member: str) -> list[bytes]:
-    good: dict[str, Any] = {
-        "txn_id": f"{member}-bad",
-        "member_id": member,
-        "ts": "2026-03-14T09:26:53Z",
-        "amount": "10.00",
-        "currency": "EUR",
-        "payee": {"merchant_id": "MID-000001"},
-    }
+    good = payment_doc(
+        f"{member}-bad",
+        member,
+        ts="2026-03-14T09:26:53Z",
+        amount="10.00",
+        payee={"merchant_id": "MID-000001"},
+    )
     return [
         b"not json at all",
         b'{"txn_id": "cut-off", "amount": ',
@@ -403,15 +403,15 @@ def produced_records() -> list[Output]:
         synthetic.payments(list(MEMBERS), 900, entries=documents, hit_ratio=0.35, start=start)
     )
     payments.append(
-        {
-            "txn_id": "cardco-explode",
-            "member_id": "cardco",
-            "ts": "2026-03-14T10:00:00+01:00",
-            "amount": 19.99,
-            "currency": "usd",
-            "payee": {"name": "Explode Media", "merchant_id": "MID-424242", "extra": {"x": 1}},
-            "unknown_field": [1, 2],
-        }
+        payment_doc(
+            "cardco-explode",
+            "cardco",
+            ts="2026-03-14T10:00:00+01:00",
+            amount=19.99,
+            currency="usd",
+            payee={"name": "Explode Media", "merchant_id": "MID-424242", "extra": {"x": 1}},
+            unknown_field=[1, 2],
+        )
     )
     out: list[Output] = []
     offsets: Counter[str] = Counter()

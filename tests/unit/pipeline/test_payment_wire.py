@@ -11,6 +11,7 @@ import pytest
 from streams.model.payment import Payment, decode_payment
 from streams.offline import synthetic
 from streams.pipeline.payment_wire import payment_fields, payment_from_fields
+from tests.factories import payment_bytes
 
 PAYER_KEY = b"k" * 32
 
@@ -26,21 +27,6 @@ PAYEES: list[dict[str, str]] = [
     {"name": "  \uff26\uff55\uff4c\uff4c-width  Traders Ltd. "},
     {"iban": "not an iban", "email": "no at sign", "name": "Valid Name"},
 ]
-
-
-def raw(payee: dict[str, str], i: int, ts: str, amount: Any) -> bytes:
-    document: dict[str, Any] = {
-        "txn_id": f"t-{i}",
-        "member_id": "acme-bank",
-        "ts": ts,
-        "amount": amount,
-        "currency": "eur",
-        "payer": {"id": f"buyer-{i}"} if i % 3 else {},
-        "payee": payee,
-    }
-    if i % 2:
-        document["method"] = "card"
-    return orjson.dumps(document)
 
 
 def through_the_wire(payment: Payment) -> Payment:
@@ -60,7 +46,19 @@ def through_the_wire(payment: Payment) -> Payment:
 def test_every_payee_kind_comes_back_as_decoded(
     payee: dict[str, str], ts: str, amount: Any
 ) -> None:
-    decoded = decode_payment(raw(payee, PAYEES.index(payee), ts, amount), None, PAYER_KEY)
+    i = PAYEES.index(payee)
+    raw = payment_bytes(
+        f"t-{i}",
+        "acme-bank",
+        ts=ts,
+        amount=amount,
+        currency="eur",
+        payee=payee,
+        # with and without a payer id and a method
+        payer={"id": f"buyer-{i}"} if i % 3 else {},
+        **({"method": "card"} if i % 2 else {}),
+    )
+    decoded = decode_payment(raw, None, PAYER_KEY)
     back = through_the_wire(decoded)
     assert back == decoded
     assert (back.ts.tzinfo, str(back.amount)) == (decoded.ts.tzinfo, str(decoded.amount))
@@ -74,7 +72,16 @@ def test_synthetic_payments_come_back_as_decoded() -> None:
 
 
 def good_fields() -> list[Any]:
-    payment = decode_payment(raw(PAYEES[0], 1, "2026-03-14T09:00:00Z", "9.99"), None)
+    raw = payment_bytes(
+        "t-1",
+        "acme-bank",
+        ts="2026-03-14T09:00:00Z",
+        currency="eur",
+        payer_id="buyer-1",
+        payee=PAYEES[0],
+        method="card",
+    )
+    payment = decode_payment(raw, None)
     fields: list[Any] = orjson.loads(orjson.dumps(payment_fields(payment)))
     return fields
 

@@ -15,7 +15,7 @@ from streams.pipeline.handoff import StageHandoff, UnreadableHandoff, decode_rec
 from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import MAX_BATCH, StageBatches, encode_batch, key_partition
 from streams.velocity.stages import STAGES
-from tests.unit.pipeline.test_velocity_stages import new_processor, payment, source
+from tests.unit.pipeline.stage_stream import new_processor, payment, source
 
 PAYEE_TOPIC = topics.velocity_stage_topic("screening", "payee")
 PAYER_TOPIC = topics.velocity_stage_topic("screening", "payer")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import MutableMapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,66 +16,10 @@ from streams.kafka import topics
 from streams.pipeline import admission as processor_module
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import OutRecord, Source
-from streams.velocity.rule import VelocityRule, parse_rule
-from streams.velocity.rule_set import RuleSet
 from streams.velocity.stages import STAGES
-from streams.watchlist.index import WatchlistIndex
+from tests.unit.pipeline.stage_stream import new_processor, payment, source
 
-T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
-MEMBERS = ("acme-bank", "beta-pay")
 States = dict[str, MutableMapping[str, bytes]]
-
-
-def rule(
-    rule_id: str, key: str, measure: str, threshold: int, mode: str = "enforce"
-) -> VelocityRule:
-    return parse_rule(
-        {
-            "rule_id": rule_id,
-            "key": key,
-            "window": "1h",
-            "measure": measure,
-            "threshold": threshold,
-            "action": "hold",
-            "mode": mode,
-        }
-    )
-
-
-# Rules of every stage, so a payment visits all three.
-RULES = RuleSet.from_rules(
-    [
-        rule("buyers", "payee", "distinct_payers", 3),
-        rule("per-member", "payee_member", "count", 4),
-        rule("buyer-repeat", "payer", "count", 3, mode="shadow"),
-        rule("member-volume", "member", "sum_amount", 120),
-    ]
-)
-
-
-def payment(i: int, payee: str = "M") -> bytes:
-    return orjson.dumps(
-        {
-            "txn_id": f"t{i}",
-            "member_id": MEMBERS[i % 2],
-            "ts": (T0 + timedelta(minutes=3 * i)).isoformat().replace("+00:00", "Z"),
-            "amount": ("9.99", "19.99", "49.99")[i % 3],
-            "currency": "EUR",
-            "payer": {"id": f"buyer-{i % 5}"},
-            "payee": {"merchant_id": f"{payee}-{i % 4}"},
-        }
-    )
-
-
-def new_processor() -> PaymentProcessor:
-    screening = PaymentProcessor(WatchlistIndex(), 0.9, clock=lambda: T0 + timedelta(days=1))
-    screening.rules = RULES
-    return screening
-
-
-def source(raw: bytes, offset: int) -> tuple[Source, str]:
-    member = orjson.loads(raw)["member_id"]
-    return Source(topics.payments_topic(member), 0, offset, None), member
 
 
 def through_stages(

@@ -18,22 +18,17 @@ from streams.pipeline.records import Source
 from streams.settings import Settings
 from streams.watchlist.entry import encode_entry, parse_record
 from streams.watchlist.index import WatchlistIndex
+from tests.factories import identifier, payment_bytes, watchlist_entry
 
 ENTRIES = [
-    {
-        "entry_id": "wl-a",
-        "identifiers": [{"type": "domain", "value": "seller-a.example"}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "hotline",
-    },
-    {
-        "entry_id": "wl-b",
-        "identifiers": [{"type": "iban", "value": "DE89370400440532013000"}],
-        "action": "hold",
-        "status": "suspected",
-        "source": "bank",
-    },
+    watchlist_entry("wl-a", [identifier("domain", "seller-a.example")], source="hotline"),
+    watchlist_entry(
+        "wl-b",
+        [identifier("iban", "DE89370400440532013000")],
+        action="hold",
+        status="suspected",
+        source="bank",
+    ),
 ]
 
 
@@ -57,17 +52,7 @@ def alerts_of_a_month() -> list[dict[str, Any]]:
         payments.append(({"merchant_id": "INNOCENT"}, "card", ts))
     alerts = []
     for i, (payee, method, ts) in enumerate(payments):
-        raw = orjson.dumps(
-            {
-                "txn_id": f"t{i}",
-                "member_id": "m1",
-                "ts": ts,
-                "amount": "5",
-                "currency": "EUR",
-                "method": method,
-                "payee": payee,
-            }
-        )
+        raw = payment_bytes(f"t{i}", "m1", ts=ts, amount="5", method=method, payee=payee)
         for record in processor.process(raw, Source("stdin", 0, i, None), None):
             if record.topic == topics.ALERTS:
                 alerts.append(orjson.loads(record.value))

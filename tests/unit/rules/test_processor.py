@@ -27,6 +27,7 @@ from streams.settings import Settings
 from streams.watchlist.entry import ListedIdentifier, WatchlistEntry, encode_entry, parse_entry
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.name_index import NameHit
+from tests.factories import identifier, payment_bytes, watchlist_entry
 
 THRESHOLD = Settings().name_match_threshold
 TS = "2026-01-15T10:00:00Z"
@@ -34,6 +35,11 @@ TS_AT = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
 CLOCK_AT = datetime(2026, 1, 15, 10, 0, 2, 500000, tzinfo=UTC)
 SOURCE = Source("payments.acme", 3, 42, b"src-key")
 PAYER_ID = "payer-SECRET-4711"
+# What these tests' payments carry besides their txn_id and payee.
+CARD_PAYMENT: dict[str, Any] = {"amount": "29.00", "method": "card", "payer_id": PAYER_ID}
+NAME_ENTRY = watchlist_entry(
+    "wl-name", [identifier("name", "Darkpix Media Ltd")], source="hotline-se"
+)
 
 SCHEMA_DIR = Path(__file__).resolve().parents[3] / "schemas"
 
@@ -59,24 +65,6 @@ def validate(kind: str, document: Any) -> None:
 # ---------------------------------------------------------------- helpers
 
 
-def entry_doc(
-    entry_id: str,
-    identifiers: list[dict[str, str]],
-    action: str = "block",
-    status: str = "confirmed",
-    source: str = "ncmec",
-    **extra: Any,
-) -> dict[str, Any]:
-    return {
-        "entry_id": entry_id,
-        "identifiers": identifiers,
-        "action": action,
-        "status": status,
-        "source": source,
-        **extra,
-    }
-
-
 def watchlist(*documents: dict[str, Any]) -> WatchlistIndex:
     index = WatchlistIndex()
     for document in documents:
@@ -84,29 +72,21 @@ def watchlist(*documents: dict[str, Any]) -> WatchlistIndex:
     return index
 
 
-def payment_bytes(payee: dict[str, str], **overrides: Any) -> bytes:
-    document: dict[str, Any] = {
-        "txn_id": "txn-1",
-        "member_id": "acme",
-        "ts": TS,
-        "amount": "29.00",
-        "currency": "EUR",
-        "method": "card",
-        "payer": {"id": PAYER_ID},
-        "payee": payee,
-    }
-    document.update(overrides)
-    return orjson.dumps(document)
-
-
 def processor(index: Any, clock_at: datetime = CLOCK_AT) -> PaymentProcessor:
     return PaymentProcessor(index, THRESHOLD, clock=lambda: clock_at)
 
 
 def process(
-    index: Any, payee: dict[str, str], member: str | None = "acme", **overrides: Any
+    index: Any,
+    payee: dict[str, str],
+    member: str | None = "acme",
+    txn_id: str = "txn-1",
+    **overrides: Any,
 ) -> list[OutRecord]:
-    return processor(index).process(payment_bytes(payee, **overrides), SOURCE, member)
+    """The records of a card payment to `payee` (CARD_PAYMENT, with `overrides`) read from
+    SOURCE for `member`."""
+    raw = payment_bytes(txn_id, payee=payee, **(CARD_PAYMENT | overrides))
+    return processor(index).process(raw, SOURCE, member)
 
 
 def decision_of(records: list[OutRecord]) -> dict[str, Any]:
@@ -197,8 +177,8 @@ def test_confirmed_block_matched_by_variant_spelling_blocks(
     listed: dict[str, str], payee: dict[str, str]
 ) -> None:
     index = watchlist(
-        entry_doc("wl-7", [listed], source="europol-efc", reference="case-1"),
-        entry_doc("wl-other", [{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}]),
+        watchlist_entry("wl-7", [listed], source="europol-efc", reference="case-1"),
+        watchlist_entry("wl-other", [{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}]),
     )
     decision = decide_payee(index, payee)
     assert decision["decision"] == "block"
@@ -239,7 +219,7 @@ NON_MATCHES: list[tuple[dict[str, str], dict[str, str]]] = [
     ids=[f"{listed['value']}<-{'|'.join(payee.values())}" for listed, payee in NON_MATCHES],
 )
 def test_different_identifier_allows(listed: dict[str, str], payee: dict[str, str]) -> None:
-    index = watchlist(entry_doc("wl-7", [listed]))
+    index = watchlist(watchlist_entry("wl-7", [listed]))
     records = process(index, {**payee, "name": "Corner Shop 17"})
     decision = decision_of(records)
     assert decision["decision"] == "allow"
@@ -249,7 +229,9 @@ def test_different_identifier_allows(listed: dict[str, str], payee: dict[str, st
 
 def test_invalid_payee_identifier_never_matches_a_listed_one() -> None:
     # a mod-97 failure must not be "repaired" into the listed IBAN
-    index = watchlist(entry_doc("wl-7", [{"type": "iban", "value": "GB82WEST12345698765432"}]))
+    index = watchlist(
+        watchlist_entry("wl-7", [{"type": "iban", "value": "GB82WEST12345698765432"}])
+    )
     decision = decide_payee(index, {"iban": "GB82WEST12345698765433", "merchant_id": "M"})
     assert decision["decision"] == "allow"
 
@@ -272,7 +254,7 @@ IBAN_PAYEE = {"iban": "de89 3704 0044 0532 0130 00"}
     ],
 )
 def test_status_decides_effect(status: str, action: str, decision: str) -> None:
-    index = watchlist(entry_doc("wl-7", IBAN_LISTED, action=action, status=status))
+    index = watchlist(watchlist_entry("wl-7", IBAN_LISTED, action=action, status=status))
     result = decide_payee(index, IBAN_PAYEE)
     assert result["decision"] == decision
     if decision == "allow":
@@ -287,47 +269,40 @@ def test_status_decides_effect(status: str, action: str, decision: str) -> None:
 
 
 def test_suspected_reason_says_hold() -> None:
-    index = watchlist(entry_doc("wl-7", IBAN_LISTED, status="suspected"))
+    index = watchlist(watchlist_entry("wl-7", IBAN_LISTED, status="suspected"))
     [reason] = decide_payee(index, IBAN_PAYEE)["reasons"]
     assert reason["action"] == "hold"
 
 
 def test_expired_entry_allows() -> None:
-    index = watchlist(entry_doc("wl-7", IBAN_LISTED, expires_at="2026-01-01T00:00:00Z"))
+    index = watchlist(watchlist_entry("wl-7", IBAN_LISTED, expires_at="2026-01-01T00:00:00Z"))
     assert decide_payee(index, IBAN_PAYEE)["decision"] == "allow"
 
 
 def test_expired_suspected_entry_allows() -> None:
     index = watchlist(
-        entry_doc("wl-7", IBAN_LISTED, status="suspected", expires_at="2026-01-01T00:00:00Z")
+        watchlist_entry("wl-7", IBAN_LISTED, status="suspected", expires_at="2026-01-01T00:00:00Z")
     )
     assert decide_payee(index, IBAN_PAYEE)["decision"] == "allow"
 
 
 def test_expiry_is_judged_at_event_time_not_wall_clock() -> None:
-    index = watchlist(entry_doc("wl-7", IBAN_LISTED, expires_at="2026-02-01T00:00:00Z"))
+    index = watchlist(watchlist_entry("wl-7", IBAN_LISTED, expires_at="2026-02-01T00:00:00Z"))
     late_clock = processor(index, clock_at=datetime(2027, 6, 1, tzinfo=UTC))
     # event time before expiry: still blocks, however late it is decided
-    decision = decision_of(late_clock.process(payment_bytes(IBAN_PAYEE), SOURCE, "acme"))
+    decision = decision_of(
+        late_clock.process(payment_bytes("txn-1", payee=IBAN_PAYEE, **CARD_PAYMENT), SOURCE, "acme")
+    )
     assert decision["decision"] == "block"
     # event time after expiry: no effect, even if decided "before" it on the wall clock
     early_clock = processor(index, clock_at=datetime(2026, 1, 1, tzinfo=UTC))
-    later_payment = payment_bytes(IBAN_PAYEE, txn_id="txn-2", ts="2026-03-01T00:00:00Z")
+    later_payment = payment_bytes(
+        "txn-2", payee=IBAN_PAYEE, ts="2026-03-01T00:00:00Z", **CARD_PAYMENT
+    )
     assert decision_of(early_clock.process(later_payment, SOURCE, "acme"))["decision"] == "allow"
 
 
 # ---------------------------------------------------------------- name matches
-
-
-def name_entry(status: str = "confirmed", **extra: Any) -> dict[str, Any]:
-    return entry_doc(
-        "wl-name",
-        [{"type": "name", "value": "Darkpix Media Ltd"}],
-        action="block",
-        status=status,
-        source="hotline-se",
-        **extra,
-    )
 
 
 @pytest.mark.parametrize(
@@ -341,7 +316,7 @@ def name_entry(status: str = "confirmed", **extra: Any) -> dict[str, Any]:
     ],
 )
 def test_name_match_holds_never_blocks(written: str) -> None:
-    records = process(watchlist(name_entry()), {"name": written})
+    records = process(watchlist(NAME_ENTRY), {"name": written})
     decision = decision_of(records)
     assert decision["decision"] == "hold"
     [reason] = decision["reasons"]
@@ -354,13 +329,13 @@ def test_name_match_holds_never_blocks(written: str) -> None:
 
 
 def test_exact_name_scores_100_and_still_only_holds() -> None:
-    decision = decide_payee(watchlist(name_entry()), {"name": "Darkpix Media Ltd"})
+    decision = decide_payee(watchlist(NAME_ENTRY), {"name": "Darkpix Media Ltd"})
     assert decision["decision"] == "hold"
     assert decision["reasons"][0]["score"] == 100
 
 
 def test_typo_scores_below_exact() -> None:
-    index = watchlist(name_entry())
+    index = watchlist(NAME_ENTRY)
     exact = decide_payee(index, {"name": "Darkpix Media"})["reasons"][0]["score"]
     typo = decide_payee(index, {"name": "Darkpx Media"})["reasons"][0]["score"]
     assert THRESHOLD <= typo < exact
@@ -368,7 +343,7 @@ def test_typo_scores_below_exact() -> None:
 
 def test_name_of_entry_with_identifiers_only_holds_when_identifiers_differ() -> None:
     index = watchlist(
-        entry_doc(
+        watchlist_entry(
             "wl-7",
             [
                 {"type": "iban", "value": "DE89370400440532013000"},
@@ -382,7 +357,7 @@ def test_name_of_entry_with_identifiers_only_holds_when_identifiers_differ() -> 
 
 
 def test_unrelated_name_allows() -> None:
-    decision = decide_payee(watchlist(name_entry()), {"name": "Corner Shop 17"})
+    decision = decide_payee(watchlist(NAME_ENTRY), {"name": "Corner Shop 17"})
     assert decision["decision"] == "allow"
 
 
@@ -390,12 +365,14 @@ def test_unrelated_name_allows() -> None:
     "overrides", [{"status": "revoked"}, {"expires_at": "2026-01-01T00:00:00Z"}]
 )
 def test_name_of_dead_entry_allows(overrides: dict[str, Any]) -> None:
-    decision = decide_payee(watchlist(name_entry(**overrides)), {"name": "Darkpix Media"})
+    decision = decide_payee(watchlist({**NAME_ENTRY, **overrides}), {"name": "Darkpix Media"})
     assert decision["decision"] == "allow"
 
 
 def test_name_of_suspected_entry_holds() -> None:
-    decision = decide_payee(watchlist(name_entry(status="suspected")), {"name": "Darkpix Media"})
+    decision = decide_payee(
+        watchlist({**NAME_ENTRY, "status": "suspected"}), {"name": "Darkpix Media"}
+    )
     assert decision["decision"] == "hold"
 
 
@@ -404,9 +381,9 @@ def test_name_of_suspected_entry_holds() -> None:
 
 def test_block_beats_hold() -> None:
     index = watchlist(
-        entry_doc("wl-suspect", IBAN_LISTED, status="suspected"),
-        entry_doc("wl-block", [{"type": "email", "value": "sales@vidvault.example"}]),
-        name_entry(),
+        watchlist_entry("wl-suspect", IBAN_LISTED, status="suspected"),
+        watchlist_entry("wl-block", [{"type": "email", "value": "sales@vidvault.example"}]),
+        NAME_ENTRY,
     )
     decision = decide_payee(
         index, {**IBAN_PAYEE, "email": "Sales@VidVault.example", "name": "Darkpix Media"}
@@ -422,7 +399,7 @@ def test_block_beats_hold() -> None:
 
 def test_exact_block_with_name_hold_of_same_entry_blocks() -> None:
     index = watchlist(
-        entry_doc(
+        watchlist_entry(
             "wl-7", [*IBAN_LISTED, {"type": "name", "value": "Darkpix Media Ltd"}], source="ncmec"
         )
     )
@@ -433,8 +410,8 @@ def test_exact_block_with_name_hold_of_same_entry_blocks() -> None:
 
 def test_revoked_entry_does_not_mask_another_live_one() -> None:
     index = watchlist(
-        entry_doc("wl-old", IBAN_LISTED, status="revoked"),
-        entry_doc("wl-new", IBAN_LISTED, status="suspected"),
+        watchlist_entry("wl-old", IBAN_LISTED, status="revoked"),
+        watchlist_entry("wl-new", IBAN_LISTED, status="suspected"),
     )
     decision = decide_payee(index, IBAN_PAYEE)
     assert decision["decision"] == "hold"
@@ -457,7 +434,7 @@ def context(index: Any) -> ScreeningContext:
 
 
 def a_payment() -> Any:
-    return decode_payment(payment_bytes({"merchant_id": "MID-1"}))
+    return decode_payment(payment_bytes(payee={"merchant_id": "MID-1"}))
 
 
 def test_rule_that_raises_holds_with_internal_error() -> None:
@@ -493,7 +470,7 @@ def test_real_rule_over_broken_watchlist_holds() -> None:
 
 
 def test_screen_with_default_rules_uses_watchlist() -> None:
-    index = watchlist(entry_doc("wl-7", [{"type": "merchant_id", "value": "MID-1"}]))
+    index = watchlist(watchlist_entry("wl-7", [{"type": "merchant_id", "value": "MID-1"}]))
     assert screen(a_payment(), context(index)).decision == "block"
     assert screen(a_payment(), context(index), rules=()).decision == "allow"
     only_exact = (("watchlist_match", watchlist_match.check),)
@@ -506,10 +483,14 @@ MALFORMED: list[tuple[bytes, str, str | None]] = [
     (b"{not json", "INVALID_JSON", "acme"),
     (b'{"txn_id": "\xff"}', "INVALID_UTF8", "acme"),
     (b"[1, 2, 3]", "NOT_AN_OBJECT", "acme"),
-    (payment_bytes({"merchant_id": "M"}, amount="lots"), "SCHEMA", "acme"),
-    (payment_bytes({"merchant_id": "M"}, ts="yesterday at noon"), "INVALID_TIMESTAMP", "acme"),
-    (payment_bytes({"merchant_id": "   ", "name": " "}), "NO_PAYEE_IDENTIFIER", "acme"),
-    (payment_bytes({"merchant_id": "M"}, member_id="bank-2"), "MEMBER_MISMATCH", "acme"),
+    (payment_bytes(payee={"merchant_id": "M"}, amount="lots"), "SCHEMA", "acme"),
+    (
+        payment_bytes(payee={"merchant_id": "M"}, ts="yesterday at noon"),
+        "INVALID_TIMESTAMP",
+        "acme",
+    ),
+    (payment_bytes(payee={"merchant_id": "   ", "name": " "}), "NO_PAYEE_IDENTIFIER", "acme"),
+    (payment_bytes(payee={"merchant_id": "M"}, member_id="bank-2"), "MEMBER_MISMATCH", "acme"),
     (b"{" + b" " * 70_000 + b"}", "OVERSIZED", "acme"),
 ]
 
@@ -557,14 +538,14 @@ def test_dead_letter_is_not_a_decision_nor_an_alert() -> None:
 
 
 def blocking_index() -> WatchlistIndex:
-    return watchlist(entry_doc("wl-7", IBAN_LISTED), name_entry())
+    return watchlist(watchlist_entry("wl-7", IBAN_LISTED), NAME_ENTRY)
 
 
 def test_redelivered_payment_gets_byte_identical_records() -> None:
     index = blocking_index()
     times = iter([CLOCK_AT, CLOCK_AT + timedelta(seconds=30), CLOCK_AT + timedelta(hours=2)])
     proc = PaymentProcessor(index, THRESHOLD, clock=lambda: next(times))
-    raw = payment_bytes({**IBAN_PAYEE, "name": "Darkpix Media"})
+    raw = payment_bytes("txn-1", payee={**IBAN_PAYEE, "name": "Darkpix Media"}, **CARD_PAYMENT)
     first = proc.process(raw, SOURCE, "acme")
     second = proc.process(raw, Source("payments.acme", 3, 43, b"src-key"), "acme")
     assert [(r.topic, r.key, r.value, r.headers) for r in first] == [
@@ -576,7 +557,7 @@ def test_redelivered_payment_gets_byte_identical_records() -> None:
 def test_redelivery_after_watchlist_change_keeps_first_decision() -> None:
     index = blocking_index()
     proc = processor(index)
-    raw = payment_bytes(IBAN_PAYEE)
+    raw = payment_bytes("txn-1", payee=IBAN_PAYEE, **CARD_PAYMENT)
     first = proc.process(raw, SOURCE, "acme")
     index.delete("wl-7")
     again = proc.process(raw, SOURCE, "acme")
@@ -584,7 +565,7 @@ def test_redelivery_after_watchlist_change_keeps_first_decision() -> None:
 
 
 def test_redelivery_to_another_worker_gets_same_decision() -> None:
-    raw = payment_bytes({**IBAN_PAYEE, "name": "Darkpix Media"})
+    raw = payment_bytes("txn-1", payee={**IBAN_PAYEE, "name": "Darkpix Media"}, **CARD_PAYMENT)
     one = decision_of(processor(blocking_index()).process(raw, SOURCE, "acme"))
     later = CLOCK_AT + timedelta(minutes=5)
     other = decision_of(processor(blocking_index(), clock_at=later).process(raw, SOURCE, "acme"))
@@ -594,17 +575,23 @@ def test_redelivery_to_another_worker_gets_same_decision() -> None:
 
 def test_same_txn_id_with_different_content_is_decided_afresh() -> None:
     proc = processor(blocking_index())
-    blocked = decision_of(proc.process(payment_bytes(IBAN_PAYEE), SOURCE, "acme"))
-    clean = decision_of(proc.process(payment_bytes({"merchant_id": "CLEAN"}), SOURCE, "acme"))
+    blocked = decision_of(
+        proc.process(payment_bytes("txn-1", payee=IBAN_PAYEE, **CARD_PAYMENT), SOURCE, "acme")
+    )
+    clean = decision_of(
+        proc.process(
+            payment_bytes("txn-1", payee={"merchant_id": "CLEAN"}, **CARD_PAYMENT), SOURCE, "acme"
+        )
+    )
     assert blocked["decision"] == "block"
     assert clean["decision"] == "allow"
 
 
 def test_same_txn_id_of_two_members_are_two_payments() -> None:
     proc = processor(blocking_index())
-    a = proc.process(payment_bytes(IBAN_PAYEE), SOURCE, "acme")
+    a = proc.process(payment_bytes("txn-1", payee=IBAN_PAYEE, **CARD_PAYMENT), SOURCE, "acme")
     b = proc.process(
-        payment_bytes({"merchant_id": "CLEAN"}, member_id="bank-2"),
+        payment_bytes("txn-1", payee={"merchant_id": "CLEAN"}, member_id="bank-2", **CARD_PAYMENT),
         Source("payments.bank-2", 0, 1, None),
         "bank-2",
     )
@@ -634,7 +621,9 @@ def test_alert_exactly_for_hold_and_block(expected: str) -> None:
 def test_alert_has_payee_evidence_and_the_payer_only_as_a_keyed_ref(expected: str) -> None:
     key = b"deployment-payer-key-0123456789"
     keyed = PaymentProcessor(blocking_index(), THRESHOLD, clock=lambda: CLOCK_AT, payer_key=key)
-    records = keyed.process(payment_bytes(SCENARIOS[expected]), SOURCE, "acme")
+    records = keyed.process(
+        payment_bytes("txn-1", payee=SCENARIOS[expected], **CARD_PAYMENT), SOURCE, "acme"
+    )
     [alert_record] = alerts_of(records)
     alert = orjson.loads(alert_record.value)
     validate("alert", alert)
@@ -699,13 +688,19 @@ def test_decision_allow_has_no_reasons() -> None:
 def test_watchlist_version_follows_the_list() -> None:
     index = blocking_index()
     proc = processor(index)
-    first = decision_of(proc.process(payment_bytes(SCENARIOS["allow"]), SOURCE, "acme"))
+    first = decision_of(
+        proc.process(
+            payment_bytes("txn-1", payee=SCENARIOS["allow"], **CARD_PAYMENT), SOURCE, "acme"
+        )
+    )
     index.upsert(
-        parse_entry(entry_doc("wl-new", [{"type": "domain", "value": "x.com"}])),
-        encode_entry(entry_doc("wl-new", [{"type": "domain", "value": "x.com"}])),
+        parse_entry(watchlist_entry("wl-new", [{"type": "domain", "value": "x.com"}])),
+        encode_entry(watchlist_entry("wl-new", [{"type": "domain", "value": "x.com"}])),
     )
     second = decision_of(
-        proc.process(payment_bytes(SCENARIOS["allow"], txn_id="txn-2"), SOURCE, "acme")
+        proc.process(
+            payment_bytes("txn-2", payee=SCENARIOS["allow"], **CARD_PAYMENT), SOURCE, "acme"
+        )
     )
     assert first["watchlist_version"] != second["watchlist_version"] == index.version
 
@@ -724,7 +719,7 @@ def test_every_payment_gets_exactly_one_decision() -> None:
     proc = processor(blocking_index())
     payees = [SCENARIOS["allow"], SCENARIOS["hold"], SCENARIOS["block"]] * 3
     for i, payee in enumerate(payees):
-        records = proc.process(payment_bytes(payee, txn_id=f"t-{i}"), SOURCE, "acme")
+        records = proc.process(payment_bytes(f"t-{i}", payee=payee, **CARD_PAYMENT), SOURCE, "acme")
         assert decision_of(records)["txn_id"] == f"t-{i}"
 
 

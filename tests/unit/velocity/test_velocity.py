@@ -8,22 +8,22 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import orjson
 import pytest
 
 from streams.model.payer_ref import payer_ref
-from streams.model.payment import Payment, decode_payment
+from streams.model.payment import Payment
 from streams.velocity.evaluate import (
     VelocityHit,
     evaluate_all,
     evaluate_stage,
     velocity_key,
 )
-from streams.velocity.rule import VelocityRule, parse_rule
+from streams.velocity.rule import VelocityRule
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.state import decode_state
+from tests.factories import decoded_payment, velocity_rule
 
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
 SELLER = "M-SELLER"
@@ -39,32 +39,16 @@ def pay(
     member: str = "acme-bank",
     payee: str = SELLER,
 ) -> Payment:
-    """A payment decoded from JSON bytes, as the worker receives it."""
-    ts = (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
-    document: dict[str, Any] = {
-        "txn_id": txn_id,
-        "member_id": member,
-        "ts": ts,
-        "amount": amount,
-        "currency": "EUR",
-        "payee": {"merchant_id": payee, "name": "Some Shop"},
-    }
-    if payer is not None:
-        document["payer"] = {"id": payer}
-    return decode_payment(orjson.dumps(document), member)
-
-
-def rule(rule_id: str, **fields: Any) -> VelocityRule:
-    document = {
-        "rule_id": rule_id,
-        "key": "payee",
-        "window": "1h",
-        "measure": "count",
-        "threshold": 3,
-        "action": "hold",
-        **fields,
-    }
-    return parse_rule(document)
+    """The payment `minutes` after T0 in these sequences: decoded from its bytes, as the
+    worker receives it."""
+    return decoded_payment(
+        txn_id,
+        member,
+        ts=T0 + timedelta(minutes=minutes),
+        amount=amount,
+        payer_id=payer,
+        payee={"merchant_id": payee, "name": "Some Shop"},
+    )
 
 
 def run(rules: Iterable[VelocityRule], payments: Iterable[Payment]) -> dict[str, list[VelocityHit]]:
@@ -111,7 +95,7 @@ def test_keys_absent_from_a_payment_are_none() -> None:
 
 
 def test_distinct_payer_rule_fires_exactly_where_the_window_holds_enough_buyers() -> None:
-    buyers = rule("buyers", measure="distinct_payers", window="1h", threshold=3)
+    buyers = velocity_rule("buyers", measure="distinct_payers", window="1h", threshold=3)
     results = run(
         [buyers],
         [
@@ -136,7 +120,7 @@ def test_distinct_payer_rule_fires_exactly_where_the_window_holds_enough_buyers(
 
 
 def test_sum_of_amount_rule_fires_exactly_at_the_threshold_in_decimal() -> None:
-    total = rule("total", measure="sum_amount", window="24h", threshold="100.00")
+    total = velocity_rule("total", measure="sum_amount", window="24h", threshold="100.00")
     results = run(
         [total],
         [
@@ -157,7 +141,7 @@ def test_sum_of_amount_rule_fires_exactly_at_the_threshold_in_decimal() -> None:
 
 
 def test_price_point_rule_counts_only_payments_at_its_price_points() -> None:
-    price_points = rule(
+    price_points = velocity_rule(
         "price-points", measure="count", window="1h", threshold=3, amounts=["9.99", "19.99"]
     )
     results = run(
@@ -177,7 +161,9 @@ def test_price_point_rule_counts_only_payments_at_its_price_points() -> None:
 
 
 def test_shadow_rule_reports_but_never_enforces() -> None:
-    shadow = rule("member-burst", key="payee_member", window="15m", threshold=2, mode="shadow")
+    shadow = velocity_rule(
+        "member-burst", key="payee_member", window="15m", threshold=2, mode="shadow"
+    )
     results = run(
         [shadow],
         [
@@ -197,9 +183,9 @@ def test_shadow_rule_reports_but_never_enforces() -> None:
 
 def test_rules_of_every_stage_in_one_run() -> None:
     rules = [
-        rule("buyers", measure="distinct_payers", threshold=2),
-        rule("repeat-buyer", key="payer", threshold=2, action="alert", mode="shadow"),
-        rule("member-volume", key="member", threshold=3, mode="shadow"),
+        velocity_rule("buyers", measure="distinct_payers", threshold=2),
+        velocity_rule("repeat-buyer", key="payer", threshold=2, action="alert", mode="shadow"),
+        velocity_rule("member-volume", key="member", threshold=3, mode="shadow"),
     ]
     results = run(
         rules,
@@ -218,10 +204,10 @@ def test_rules_of_every_stage_in_one_run() -> None:
 
 def test_the_worker_stages_with_their_own_tables_find_the_same_hits() -> None:
     rules = [
-        rule("buyers", measure="distinct_payers", threshold=2),
-        rule("pm", key="payee_member", threshold=2),
-        rule("repeat-buyer", key="payer", threshold=2, action="alert"),
-        rule("member-volume", key="member", threshold=3, mode="shadow"),
+        velocity_rule("buyers", measure="distinct_payers", threshold=2),
+        velocity_rule("pm", key="payee_member", threshold=2),
+        velocity_rule("repeat-buyer", key="payer", threshold=2, action="alert"),
+        velocity_rule("member-volume", key="member", threshold=3, mode="shadow"),
     ]
     payments = [
         pay(f"t{i}", i * 7 % 50, payer="ABC"[i % 3], member=("acme-bank", "northpay")[i % 2])
@@ -257,9 +243,9 @@ class RecordingState(dict[str, bytes]):
 
 def test_each_state_key_is_written_once_per_payment() -> None:
     rules = [
-        rule("a"),
-        rule("b", measure="sum_amount", threshold="50"),
-        rule("c", key="payee_member"),
+        velocity_rule("a"),
+        velocity_rule("b", measure="sum_amount", threshold="50"),
+        velocity_rule("c", key="payee_member"),
     ]
     state = RecordingState()
     payment = pay("t1", 0)
@@ -270,7 +256,10 @@ def test_each_state_key_is_written_once_per_payment() -> None:
 
 
 def test_a_redelivered_payment_writes_nothing_and_gets_the_same_hits() -> None:
-    rules = [rule("a", threshold=2), rule("b", measure="distinct_payers", threshold=2)]
+    rules = [
+        velocity_rule("a", threshold=2),
+        velocity_rule("b", measure="distinct_payers", threshold=2),
+    ]
     state = RecordingState()
     evaluate_stage("payee", pay("t1", 0, payer="A"), rules, state)
     first = evaluate_stage("payee", pay("t2", 1, payer="B"), rules, state)
@@ -283,7 +272,7 @@ def test_a_redelivered_payment_writes_nothing_and_gets_the_same_hits() -> None:
 
 def test_a_stage_without_applicable_rules_leaves_state_untouched() -> None:
     state = RecordingState()
-    hits = evaluate_stage("payee", pay("t1", 0), [rule("a", members=["northpay"])], state)
+    hits = evaluate_stage("payee", pay("t1", 0), [velocity_rule("a", members=["northpay"])], state)
     assert hits == [] and state == {} and state.writes == []
 
 
@@ -291,7 +280,7 @@ def test_corrupt_state_is_logged_and_replaced(caplog: pytest.LogCaptureFixture) 
     payment = pay("t1", 0)
     state = {f"payee:{payment.payee.key}": b"garbage"}
     with caplog.at_level(logging.WARNING):
-        hits = evaluate_stage("payee", payment, [rule("a", threshold=1)], state)
+        hits = evaluate_stage("payee", payment, [velocity_rule("a", threshold=1)], state)
     assert [h.observed for h in hits] == [1]
     assert "unreadable" in caplog.text
     assert decode_state(state[f"payee:{payment.payee.key}"])["a"]
@@ -302,7 +291,7 @@ def test_state_of_a_long_gone_rule_is_dropped() -> None:
     state_key = f"payee:{payment.payee.key}"
     old = int((T0 - timedelta(days=200)).timestamp() * 1000)
     state = {state_key: orjson.dumps({"deleted-rule": [[old], ["x"], [""]]})}
-    evaluate_stage("payee", payment, [rule("a")], state)
+    evaluate_stage("payee", payment, [velocity_rule("a")], state)
     assert set(decode_state(state[state_key])) == {"a"}
 
 
@@ -315,7 +304,7 @@ def test_unknown_stage_is_an_error() -> None:
 
 
 def test_hit_result_is_a_velocity_reason_with_its_evidence() -> None:
-    r = rule("buyers", measure="distinct_payers", threshold="2", window="90s")
+    r = velocity_rule("buyers", measure="distinct_payers", threshold="2", window="90s")
     payment = pay("t2", 0, payer="buyer-secret-2")
     state: dict[str, bytes] = {}
     evaluate_stage("payee", pay("t1", 0, payer="buyer-secret-1"), [r], state)
@@ -351,6 +340,6 @@ def test_hit_result_is_a_velocity_reason_with_its_evidence() -> None:
 def test_only_enforced_hold_and_block_hits_are_enforced(
     action: str, mode: str, enforced: bool
 ) -> None:
-    hit = VelocityHit(rule("a", action=action, mode=mode), "k", Decimal(3))
+    hit = VelocityHit(velocity_rule("a", action=action, mode=mode), "k", Decimal(3))
     assert hit.enforced is enforced
     assert hit.result().effect == action

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import orjson
 import pytest
@@ -16,27 +15,14 @@ from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import Source
 from streams.velocity.evaluate import expiry_horizon_ms, is_stale
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
-from streams.velocity.rule import VelocityRule, parse_rule
 from streams.velocity.rule_set import RuleSet
 from streams.velocity.state import LATE_GRACE_MS, encode_state
 from streams.watchlist.index import WatchlistIndex
+from tests.factories import payment_bytes, velocity_rule
 from tests.unit.agents.stage_table import CHANGELOG, FakeTable, stage_table
 
 HOUR_MS = 3_600_000
 T0 = datetime(2026, 3, 14, 9, 0, tzinfo=UTC)
-
-
-def rule(rule_id: str, window: str = "1h") -> VelocityRule:
-    return parse_rule(
-        {
-            "rule_id": rule_id,
-            "key": "payee",
-            "window": window,
-            "measure": "count",
-            "threshold": 3,
-            "action": "hold",
-        }
-    )
 
 
 def state_at(*times_ms: int) -> bytes:
@@ -91,8 +77,11 @@ def test_the_limit_bounds_the_keys_handed_out() -> None:
 
 
 def test_the_horizon_is_the_longest_window_plus_its_grace() -> None:
-    assert expiry_horizon_ms([rule("a", "10m")]) == 10 * 60_000 + LATE_GRACE_MS
-    assert expiry_horizon_ms([rule("a", "10m"), rule("b", "2d")]) == 2 * 2 * 24 * HOUR_MS
+    assert expiry_horizon_ms([velocity_rule("a", window="10m")]) == 10 * 60_000 + LATE_GRACE_MS
+    assert (
+        expiry_horizon_ms([velocity_rule("a", window="10m"), velocity_rule("b", window="2d")])
+        == 2 * 2 * 24 * HOUR_MS
+    )
     # No rules left at the stage: the state of deleted rules goes after the stale age.
     assert expiry_horizon_ms([]) == 2 * 90 * 24 * HOUR_MS
 
@@ -166,23 +155,11 @@ def test_a_sweep_is_due_on_one_event_in_sweep_every() -> None:
 # --- through the stage, as the worker runs it --------------------------------------------
 
 
-def raw_payment(txn_id: str, at: datetime, payee: str) -> bytes:
-    document: dict[str, Any] = {
-        "txn_id": txn_id,
-        "member_id": "acme-bank",
-        "ts": at.isoformat().replace("+00:00", "Z"),
-        "amount": "9.99",
-        "currency": "EUR",
-        "payee": {"merchant_id": payee},
-    }
-    return orjson.dumps(document)
-
-
 class Stage:
     """A processor with one velocity rule, running its payee stage against a TableState."""
 
     def __init__(self, now: datetime) -> None:
-        self.rules = [rule("r", "10m")]
+        self.rules = [velocity_rule("r", window="10m")]
         self.processor = PaymentProcessor(WatchlistIndex(), 0.9, clock=lambda: now)
         self.processor.rules = RuleSet.from_rules(self.rules)
         self.state, self.table = table_state()
@@ -191,7 +168,11 @@ class Stage:
     def pay(self, txn_id: str, at: datetime, payee: str) -> str:
         source = Source("payments.acme-bank", 0, self.offset, None)
         self.offset += 1
-        [handoff] = self.processor.route(raw_payment(txn_id, at, payee), source, "acme-bank")
+        [handoff] = self.processor.route(
+            payment_bytes(txn_id, "acme-bank", ts=at, payee={"merchant_id": payee}),
+            source,
+            "acme-bank",
+        )
         stage_source = Source(handoff.topic, 0, self.offset, handoff.key)
         [*_, decision] = self.processor.run_stage("payee", handoff.value, self.state, stage_source)
         return str(orjson.loads(decision.value)["decision"])
@@ -201,7 +182,7 @@ class Stage:
 
 
 def test_a_payee_never_paid_again_is_swept_once_out_of_every_window() -> None:
-    later = T0 + timedelta(milliseconds=expiry_horizon_ms([rule("r", "10m")]) + 1)
+    later = T0 + timedelta(milliseconds=expiry_horizon_ms([velocity_rule("r", window="10m")]) + 1)
     stage = Stage(now=later + timedelta(days=1))
     stage.pay("t0", T0, "M-GONE")
     assert stage.holds("M-GONE")
@@ -216,7 +197,7 @@ def test_a_payee_never_paid_again_is_swept_once_out_of_every_window() -> None:
 def test_a_swept_key_would_not_have_counted_for_any_later_payment() -> None:
     # Three payments in ten minutes hold; the same three spread beyond the horizon do
     # not, with or without the sweep in between.
-    horizon = timedelta(milliseconds=expiry_horizon_ms([rule("r", "10m")]))
+    horizon = timedelta(milliseconds=expiry_horizon_ms([velocity_rule("r", window="10m")]))
     stage = Stage(now=T0 + 3 * horizon)
     assert [stage.pay(f"a{i}", T0 + timedelta(minutes=i), "M-BUSY") for i in range(3)] == [
         "allow",

@@ -14,20 +14,35 @@ import orjson
 import pytest
 from jsonschema import Draft202012Validator
 
-from streams.model.payment import Payment, decode_payment
 from streams.velocity.rule import (
     MEASURES,
     RuleError,
-    VelocityRule,
     parse_duration,
     parse_rule,
     rule_version,
 )
 from streams.velocity.stages import KEY_KINDS
+from tests.factories import decoded_payment, velocity_rule
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "schemas" / "velocity-rule.schema.json").read_text())
 EXAMPLE = json.loads((ROOT / "schemas" / "examples" / "velocity-rule.json").read_text())
+
+# The fields of the contract, in schema order.
+CONTRACT_FIELDS = (
+    "rule_id",
+    "description",
+    "key",
+    "window",
+    "measure",
+    "threshold",
+    "action",
+    "mode",
+    "enabled",
+    "members",
+    "amounts",
+    "rationale",
+)
 
 BASE: dict[str, Any] = {
     "rule_id": "buyers-per-seller",
@@ -50,20 +65,6 @@ def without(field: str) -> dict[str, Any]:
     document = copy.deepcopy(BASE)
     del document[field]
     return document
-
-
-def payment(**fields: Any) -> Payment:
-    document: dict[str, Any] = {
-        "txn_id": "t-1",
-        "member_id": "acme-bank",
-        "ts": "2026-03-14T09:00:00Z",
-        "amount": "9.99",
-        "currency": "EUR",
-        "payer": {"id": "buyer-1"},
-        "payee": {"merchant_id": "M-1"},
-    }
-    document.update(fields)
-    return decode_payment(orjson.dumps({k: v for k, v in document.items() if v is not None}))
 
 
 # --- accepted documents ------------------------------------------------------------------
@@ -218,20 +219,7 @@ def test_a_rule_must_be_an_object(document: object) -> None:
 
 
 def test_every_schema_property_is_a_field_of_the_contract() -> None:
-    assert set(SCHEMA["properties"]) == {
-        "rule_id",
-        "description",
-        "key",
-        "window",
-        "measure",
-        "threshold",
-        "action",
-        "mode",
-        "enabled",
-        "members",
-        "amounts",
-        "rationale",
-    }
+    assert set(SCHEMA["properties"]) == set(CONTRACT_FIELDS)
     assert SCHEMA["properties"]["key"]["enum"] == list(KEY_KINDS)
     assert SCHEMA["properties"]["measure"]["enum"] == list(MEASURES)
 
@@ -296,20 +284,7 @@ def test_document_round_trips() -> None:
     assert document["threshold"] == "60"
     assert document["amounts"] == ["9.99", "19.99", "49.99"]
     assert document["members"] == ["acme-bank", "northpay"]
-    assert list(document) == [
-        "rule_id",
-        "description",
-        "key",
-        "window",
-        "measure",
-        "threshold",
-        "action",
-        "mode",
-        "enabled",
-        "members",
-        "amounts",
-        "rationale",
-    ]
+    assert list(document) == list(CONTRACT_FIELDS)
     assert orjson.loads(orjson.dumps(document)) == document  # plain JSON types only
     assert not list(Draft202012Validator(SCHEMA).iter_errors(document))
 
@@ -382,15 +357,12 @@ def test_version_shape_and_agreement_with_the_document() -> None:
 # --- which payments a rule applies to ----------------------------------------------------
 
 
-def rule_of(**fields: Any) -> VelocityRule:
-    return parse_rule(with_(measure="count", **fields))
-
-
 def test_applies_to_checks_enabled_and_members() -> None:
-    assert rule_of().applies_to(payment())
-    assert not rule_of(enabled=False).applies_to(payment())
-    assert rule_of(members=["acme-bank"]).applies_to(payment())
-    assert not rule_of(members=["northpay"]).applies_to(payment())
+    payment = decoded_payment(member_id="acme-bank", payer_id="buyer-1")
+    assert velocity_rule().applies_to(payment)
+    assert not velocity_rule(enabled=False).applies_to(payment)
+    assert velocity_rule(members=["acme-bank"]).applies_to(payment)
+    assert not velocity_rule(members=["northpay"]).applies_to(payment)
 
 
 @pytest.mark.parametrize(
@@ -398,22 +370,22 @@ def test_applies_to_checks_enabled_and_members() -> None:
     [("9.99", True), ("9.990", True), (9.99, True), ("19.99", True), ("10.00", False)],
 )
 def test_price_points_compare_numerically(amount: Any, applies: bool) -> None:
-    rule = rule_of(amounts=["9.99", 19.99])
-    assert rule.applies_to(payment(amount=amount)) is applies
+    rule = velocity_rule(amounts=["9.99", 19.99])
+    assert rule.applies_to(decoded_payment(amount=amount)) is applies
 
 
 def test_a_payer_rule_needs_a_payer() -> None:
-    rule = rule_of(key="payer")
-    assert rule.applies_to(payment())
-    assert not rule.applies_to(payment(payer=None))
-    assert not rule.applies_to(payment(payer={}))
+    rule = velocity_rule(key="payer")
+    assert rule.applies_to(decoded_payment(payer_id="buyer-1"))
+    assert not rule.applies_to(decoded_payment())
+    assert not rule.applies_to(decoded_payment(payer={}))
 
 
 @pytest.mark.parametrize("key", ["payee", "payee_member"])
 def test_a_payee_rule_needs_a_payee_key(key: str) -> None:
-    rule = rule_of(key=key)
-    assert rule.applies_to(payment())
-    assert not rule.applies_to(payment(payee={"iban": "not an iban"}))
+    rule = velocity_rule(key=key)
+    assert rule.applies_to(decoded_payment())
+    assert not rule.applies_to(decoded_payment(payee={"iban": "not an iban"}))
 
 
 @pytest.mark.parametrize(
@@ -421,4 +393,4 @@ def test_a_payee_rule_needs_a_payee_key(key: str) -> None:
     [("payee", "payee"), ("payee_member", "payee"), ("payer", "payer"), ("member", "member")],
 )
 def test_stage_of_each_key(key: str, stage: str) -> None:
-    assert rule_of(key=key).stage == stage
+    assert velocity_rule(key=key).stage == stage

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from streams.model.payer_ref import payer_ref
 from streams.velocity import state as velocity_state
-from streams.velocity.rule import VelocityRule, parse_rule
+from streams.velocity.rule import VelocityRule
 from streams.velocity.state import (
     LATE_GRACE_MS,
     Event,
@@ -28,22 +28,7 @@ from streams.velocity.state import (
     observe,
     txn_ref,
 )
-
-
-def rule(
-    measure: str = "count", window: str = "10s", threshold: Any = 3, **extra: Any
-) -> VelocityRule:
-    return parse_rule(
-        {
-            "rule_id": "r",
-            "key": "payee",
-            "window": window,
-            "measure": measure,
-            "threshold": threshold,
-            "action": "hold",
-            **extra,
-        }
-    )
+from tests.factories import velocity_rule
 
 
 def feed(r: VelocityRule, events: list[Event]) -> tuple[list[Event], list[Decimal]]:
@@ -65,12 +50,12 @@ def thin_always(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_current_payment_counts() -> None:
-    _, observed = feed(rule(), [(1_000, "t1", "")])
+    _, observed = feed(velocity_rule(window="10s"), [(1_000, "t1", "")])
     assert observed == [1]
 
 
 def test_both_ends_of_the_window_are_inclusive() -> None:
-    r = rule(window="10s")
+    r = velocity_rule(window="10s")
     state, _ = feed(r, [(0, "edge", ""), (1, "inside", "")])
     _, at_edge = observe(state, (10_000, "now", ""), r)
     assert at_edge == 3  # the payment exactly one window earlier still counts
@@ -79,7 +64,7 @@ def test_both_ends_of_the_window_are_inclusive() -> None:
 
 
 def test_a_later_event_received_earlier_counts_only_for_later_payments() -> None:
-    r = rule(window="10s")
+    r = velocity_rule(window="10s")
     state, _ = feed(r, [(5_000, "future", "")])
     state, observed = observe(state, (4_000, "late", ""), r)
     assert observed == 1  # the event at 5s is after 4s: not in [4s - 10s, 4s]
@@ -88,7 +73,7 @@ def test_a_later_event_received_earlier_counts_only_for_later_payments() -> None
 
 
 def test_out_of_order_payment_sees_its_own_window() -> None:
-    r = rule(window="10s")
+    r = velocity_rule(window="10s")
     state, _ = feed(r, [(0, "a", ""), (20_000, "b", ""), (21_000, "c", "")])
     _, observed = observe(state, (12_000, "late", ""), r)
     # [2s, 12s] holds nothing else: a (0s) is too old, b and c are later.
@@ -96,20 +81,20 @@ def test_out_of_order_payment_sees_its_own_window() -> None:
 
 
 def test_sum_amount_is_exact_decimal_and_ignores_refunds() -> None:
-    r = rule("sum_amount", threshold="100")
+    r = velocity_rule(measure="sum_amount", window="10s", threshold="100")
     _, observed = feed(r, [(0, "a", "0.1"), (1, "b", "0.2"), (2, "refund", "-50"), (3, "c", "0")])
     assert observed == [Decimal("0.1"), Decimal("0.3"), Decimal("0.3"), Decimal("0.3")]
     assert str(observed[1]) == "0.3"
 
 
 def test_distinct_payers_counts_each_payer_once_and_no_payer_as_none() -> None:
-    r = rule("distinct_payers")
+    r = velocity_rule(measure="distinct_payers", window="10s")
     _, observed = feed(r, [(0, "1", "pa"), (1, "2", "pa"), (2, "3", ""), (3, "4", "pb")])
     assert observed == [1, 1, 1, 2]
 
 
 def test_distinct_members() -> None:
-    r = rule("distinct_members")
+    r = velocity_rule(measure="distinct_members", window="10s")
     _, observed = feed(r, [(0, "1", "acme"), (1, "2", "acme"), (2, "3", "northpay")])
     assert observed == [1, 1, 2]
 
@@ -118,7 +103,7 @@ def test_distinct_members() -> None:
 
 
 def test_redelivery_is_not_counted_twice_and_observes_the_same_value() -> None:
-    r = rule(window="10s")
+    r = velocity_rule(window="10s")
     state, first = feed(r, [(0, "a", ""), (1_000, "b", "")])
     again, observed = observe(state, (1_000, "b", ""), r)
     assert again == state
@@ -126,7 +111,7 @@ def test_redelivery_is_not_counted_twice_and_observes_the_same_value() -> None:
 
 
 def test_redelivery_after_later_payments_observes_as_of_its_own_time() -> None:
-    r = rule(window="10s")
+    r = velocity_rule(window="10s")
     state, first = feed(r, [(0, "a", ""), (1_000, "b", ""), (5_000, "c", ""), (9_000, "d", "")])
     _, observed = observe(state, (1_000, "b", ""), r)
     assert observed == first[1] == 2
@@ -135,7 +120,7 @@ def test_redelivery_after_later_payments_observes_as_of_its_own_time() -> None:
 def test_redelivery_after_a_crash_far_past_the_window_observes_exactly() -> None:
     # A worker wrote a seller's state through payment 40 (one a minute), then died before
     # producing the decisions of payments 10 to 40; restarted, it sees them again.
-    r = rule(window="10m", threshold=2)
+    r = velocity_rule(window="10m", threshold=2)
     minute = 60_000
     state, first = feed(r, [(i * minute, f"t{i}", "") for i in range(41)])
     for i in range(10, 41):
@@ -144,7 +129,7 @@ def test_redelivery_after_a_crash_far_past_the_window_observes_exactly() -> None
 
 
 def test_a_payment_later_than_the_grace_observes_what_is_left() -> None:
-    r = rule(window="10s", threshold=2)
+    r = velocity_rule(window="10s", threshold=2)
     assert grace_ms(r) == LATE_GRACE_MS  # an hour, far longer than the window
     late = LATE_GRACE_MS + 20_000
     state, _ = feed(r, [(0, "a", ""), (1_000, "b", ""), (late, "c", "")])
@@ -157,7 +142,7 @@ def test_a_payment_later_than_the_grace_observes_what_is_left() -> None:
 
 
 def test_observed_is_clipped_at_four_times_the_threshold() -> None:
-    r = rule(threshold=2)
+    r = velocity_rule(window="10s", threshold=2)
     assert observation_cap(r) == 8
     _, observed = feed(r, [(i, f"t{i}", "") for i in range(20)])
     assert observed[:8] == list(range(1, 9))
@@ -165,7 +150,7 @@ def test_observed_is_clipped_at_four_times_the_threshold() -> None:
 
 
 def test_fractional_count_threshold_caps_at_four_times_its_ceiling() -> None:
-    assert observation_cap(rule(threshold="2.5")) == 12
+    assert observation_cap(velocity_rule(window="10s", threshold="2.5")) == 12
 
 
 @pytest.mark.parametrize(
@@ -184,15 +169,15 @@ def test_the_cap_is_exact_for_the_longest_thresholds(
     measure: str, threshold: str, cap: Decimal
 ) -> None:
     # 40 and 21 digits: beyond the 28 of Decimal's default context.
-    assert observation_cap(rule(measure, threshold=threshold)) == cap
+    assert observation_cap(velocity_rule(measure=measure, window="10s", threshold=threshold)) == cap
 
 
 def test_events_older_than_grace_and_window_behind_the_newest_are_dropped() -> None:
-    r = rule(window="10s", threshold=100)  # grace: an hour
+    r = velocity_rule(window="10s", threshold=100)  # grace: an hour
     newest = LATE_GRACE_MS + 25_000
     state, _ = feed(r, [(0, "old", ""), (15_000, "mid", ""), (newest, "new", "")])
     assert [e[1] for e in state] == ["mid", "new"]  # 0 < newest - 1h - 10s = 15s
-    long = rule(window="2h", threshold=100)  # grace: the window itself
+    long = velocity_rule(window="2h", threshold=100)  # grace: the window itself
     hour = 3_600_000
     state, _ = feed(long, [(0, "old", ""), (hour, "mid", ""), (5 * hour, "new", "")])
     assert [e[1] for e in state] == ["mid", "new"]  # 0 < 5h - 2h - 2h = 1h
@@ -209,7 +194,7 @@ def test_events_older_than_grace_and_window_behind_the_newest_are_dropped() -> N
     ],
 )
 def test_a_heavy_key_keeps_a_few_caps_of_events(measure: str, threshold: Any, datum: Any) -> None:
-    r = rule(measure, window="1h", threshold=threshold)
+    r = velocity_rule(measure=measure, window="1h", threshold=threshold)
     events = [(i * 100, f"t{i}", datum(i)) for i in range(5_000)]  # 36,000 an hour
     state, observed = feed(r, events)
     cap = observation_cap(r)
@@ -220,7 +205,7 @@ def test_a_heavy_key_keeps_a_few_caps_of_events(measure: str, threshold: Any, da
 
 @pytest.mark.usefixtures("thin_always")
 def test_an_event_between_two_crowds_is_kept_for_the_window_that_sees_only_it() -> None:
-    r = rule(window="10ms", threshold=1)  # cap 4
+    r = velocity_rule(window="10ms", threshold=1)  # cap 4
     crowds = [(94, f"a{i}", "") for i in range(4)] + [(106, f"b{i}", "") for i in range(4)]
     state, _ = feed(r, [*crowds, (100, "lonely", "")])
     # [95, 105] holds neither crowd: without "lonely" a payment at 105 would see only itself.
@@ -230,16 +215,18 @@ def test_an_event_between_two_crowds_is_kept_for_the_window_that_sees_only_it() 
 
 def test_the_hard_limit_keeps_the_newest_events(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(velocity_state, "MAX_EVENTS", 10)
-    r = rule("sum_amount", window="1h", threshold="1000000")
+    r = velocity_rule(measure="sum_amount", window="1h", threshold="1000000")
     state, _ = feed(r, [(i, f"t{i}", "1") for i in range(30)])
     assert len(state) <= 10
     assert state[-1][1] == "t29"
 
 
 def test_events_of_another_measure_are_ignored_after_a_rule_changes() -> None:
-    count_rule = rule("count", threshold=100)
+    count_rule = velocity_rule(measure="count", window="10s", threshold=100)
     state, _ = feed(count_rule, [(0, "a", ""), (1, "b", "")])
-    _, observed = observe(state, (2, "c", "12.50"), rule("sum_amount", threshold="100"))
+    _, observed = observe(
+        state, (2, "c", "12.50"), velocity_rule(measure="sum_amount", window="10s", threshold="100")
+    )
     assert observed == Decimal("12.50")
 
 
@@ -354,7 +341,7 @@ def scenarios(draw: st.DrawFn) -> tuple[VelocityRule, list[Event]]:
         threshold: Any = draw(st.sampled_from(["0.5", "3", "10", "12.5"]))
     else:
         threshold = draw(st.integers(1, 4))
-    r = rule(measure, window=window, threshold=threshold)
+    r = velocity_rule(measure=measure, window=window, threshold=threshold)
     events: list[Event] = []
     for i in range(draw(st.integers(1, 80))):
         if events and draw(st.integers(0, 9)) == 0:

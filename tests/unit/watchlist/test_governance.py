@@ -18,35 +18,16 @@ from streams.watchlist.entry import encode_entry, parse_entry, parse_record
 from streams.watchlist.hashed_entry import hashed_document
 from streams.watchlist.identifier_hash import identifier_token
 from streams.watchlist.index import WatchlistIndex
+from tests.factories import payment_bytes, watchlist_entry
 
 KEY = b"coalition-test-key-0123456789"
-
-
-def entry(entry_id: str, identifiers: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {
-        "entry_id": entry_id,
-        "identifiers": identifiers,
-        "action": "block",
-        "status": "confirmed",
-        "source": "police",
-        **extra,
-    }
 
 
 def decide(
     index: WatchlistIndex, payee: dict[str, str], member: str = "m1", key: bytes | None = KEY
 ) -> dict[str, Any]:
     processor = PaymentProcessor(index, 88.0, coalition_key=key)
-    raw = orjson.dumps(
-        {
-            "txn_id": "t",
-            "member_id": member,
-            "ts": "2026-11-23T10:00:00Z",
-            "amount": "5",
-            "currency": "EUR",
-            "payee": payee,
-        }
-    )
+    raw = payment_bytes("t", member, ts="2026-11-23T10:00:00Z", amount="5", payee=payee)
     records = processor.process(raw, Source("payments." + member, 0, 0, None), member)
     decision: dict[str, Any] = orjson.loads(records[0].value)
     return decision
@@ -79,7 +60,7 @@ HASHABLE = [
 def test_hashed_contribution_matches_like_the_clear_one(
     kind: str, listed: str, payee: dict[str, str]
 ) -> None:
-    clear = entry("e1", [{"type": kind, "value": listed}])
+    clear = watchlist_entry("e1", [{"type": kind, "value": listed}])
     hashed, dropped = hashed_document(clear, parse_entry(clear), KEY)
     assert dropped == 0
     assert listed not in orjson.dumps(hashed).decode()
@@ -91,7 +72,7 @@ def test_hashed_contribution_matches_like_the_clear_one(
 
 
 def test_hashed_entry_needs_the_same_key() -> None:
-    clear = entry("e1", [{"type": "iban", "value": "DE89370400440532013000"}])
+    clear = watchlist_entry("e1", [{"type": "iban", "value": "DE89370400440532013000"}])
     hashed, _ = hashed_document(clear, parse_entry(clear), KEY)
     other_key = b"another-coalition-key-000000"
     assert (
@@ -111,7 +92,7 @@ def test_hash_includes_the_kind() -> None:
 
 
 def test_names_are_left_out_of_hashed_contributions() -> None:
-    clear = entry(
+    clear = watchlist_entry(
         "e1",
         [
             {"type": "name", "value": "Secret Seller Ltd"},
@@ -125,7 +106,7 @@ def test_names_are_left_out_of_hashed_contributions() -> None:
 
 
 def test_hashed_name_is_rejected() -> None:
-    document = entry(
+    document = watchlist_entry(
         "e1",
         [
             {"type": "name", "value": "a" * 64, "hashed": True},
@@ -138,7 +119,7 @@ def test_hashed_name_is_rejected() -> None:
 def test_load_hash_requires_the_key(tmp_path: Path) -> None:
     file = tmp_path / "w.jsonl"
     file.write_bytes(
-        orjson.dumps(entry("e1", [{"type": "iban", "value": "DE89370400440532013000"}]))
+        orjson.dumps(watchlist_entry("e1", [{"type": "iban", "value": "DE89370400440532013000"}]))
     )
     result = CliRunner(env={"SCREENING_COALITION_KEY": ""}).invoke(
         cli, ["watchlist", "load", "--hash", str(file)]
@@ -147,12 +128,12 @@ def test_load_hash_requires_the_key(tmp_path: Path) -> None:
     assert "SCREENING_COALITION_KEY" in result.output
 
 
-SUSPECT = entry(
+SUSPECT = watchlist_entry(
     "wl-s",
     [{"type": "name", "value": "Lumen Media Holdings"}, {"type": "merchant_id", "value": "MID-1"}],
     status="suspected",
 )
-CONFIRMED = entry("wl-c", [{"type": "merchant_id", "value": "MID-2"}])
+CONFIRMED = watchlist_entry("wl-c", [{"type": "merchant_id", "value": "MID-2"}])
 
 
 def override(member: str, target: str, payee: list[dict[str, str]], **extra: Any) -> dict[str, Any]:
@@ -241,7 +222,7 @@ def test_override_command_validates_and_refuses_bad_identifier() -> None:
 
 def test_now_is_not_used_for_expiry() -> None:
     # Entries expire in event time: a payment stamped before expiry still matches later.
-    document = entry(
+    document = watchlist_entry(
         "e1", [{"type": "merchant_id", "value": "M"}], expires_at="2030-01-01T00:00:00Z"
     )
     assert parse_entry(document).effect(datetime(2029, 12, 31, tzinfo=UTC)) == "block"

@@ -14,20 +14,12 @@ from streams.pipeline.records import Source
 from streams.watchlist.entry import encode_entry, parse_record
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.links import LinkIndex
+from tests.factories import identifier, payment_bytes, watchlist_entry
 
-ENTRY = {
-    "entry_id": "wl-site",
-    "identifiers": [{"type": "domain", "value": "listed-site.example"}],
-    "action": "block",
-    "status": "confirmed",
-    "source": "hotline",
-}
-SUSPECTED = {
-    **ENTRY,
-    "entry_id": "wl-sus",
-    "status": "suspected",
-    "identifiers": [{"type": "domain", "value": "suspect.example"}],
-}
+ENTRY = watchlist_entry("wl-site", [identifier("domain", "listed-site.example")], source="hotline")
+SUSPECTED = watchlist_entry(
+    "wl-sus", [identifier("domain", "suspect.example")], status="suspected", source="hotline"
+)
 
 
 def processor(ttl_days: float = 30, *documents: dict[str, Any]) -> PaymentProcessor:
@@ -45,18 +37,7 @@ def run(
     member: str = "m1",
     method: str = "card",
 ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
-    raw = orjson.dumps(
-        {
-            "txn_id": txn,
-            "member_id": member,
-            "ts": ts,
-            "amount": "9.99",
-            "currency": "EUR",
-            "method": method,
-            "payer": {"id": "buyer-1"},
-            "payee": payee,
-        }
-    )
+    raw = payment_bytes(txn, member, ts=ts, method=method, payer_id="buyer-1", payee=payee)
     records = proc.process(raw, Source("stdin", 0, 0, None), None)
     decision = next(orjson.loads(r.value) for r in records if r.topic.startswith("decisions."))
     alerts = [orjson.loads(r.value) for r in records if r.topic == topics.ALERTS]

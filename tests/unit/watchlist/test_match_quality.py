@@ -19,7 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from streams.model.canonical import IDENTIFIER_KINDS
@@ -29,6 +28,7 @@ from streams.rules.verdict import screen
 from streams.settings import Settings
 from streams.watchlist.entry import EntryError, encode_entry, parse_entry
 from streams.watchlist.index import WatchlistIndex
+from tests.factories import identifier, payment_bytes, watchlist_entry
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "match-eval.jsonl"
 THRESHOLD = Settings().name_match_threshold
@@ -107,16 +107,6 @@ def load_pairs(path: Path = DATA) -> list[Pair]:
     return pairs
 
 
-def entry_document(entry_id: str, kind: str, listed: str) -> dict[str, Any]:
-    return {
-        "entry_id": entry_id,
-        "identifiers": [{"type": kind, "value": listed}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "eval",
-    }
-
-
 def build_watchlist(pairs: Iterable[Pair]) -> tuple[WatchlistIndex, dict[tuple[str, str], str]]:
     """One entry per distinct (kind, listed value); a listed value the project rejects
     gets no entry (its pairs can then never match)."""
@@ -128,7 +118,7 @@ def build_watchlist(pairs: Iterable[Pair]) -> tuple[WatchlistIndex, dict[tuple[s
             continue
         entry_id = f"eval-{pair.kind}-{len(entry_ids):04d}"
         entry_ids[key] = entry_id
-        document = entry_document(entry_id, pair.kind, pair.listed)
+        document = watchlist_entry(entry_id, [identifier(pair.kind, pair.listed)], source="eval")
         try:
             entry = parse_entry(document)
         except EntryError:
@@ -139,27 +129,19 @@ def build_watchlist(pairs: Iterable[Pair]) -> tuple[WatchlistIndex, dict[tuple[s
     return index, entry_ids
 
 
-def payment_bytes(pair: Pair) -> bytes:
+def payment_of(pair: Pair) -> bytes:
+    """The payment that writes the pair's value in its payee."""
     payee = {pair.kind: pair.written}
     if pair.country:
         payee["country"] = pair.country
-    return orjson.dumps(
-        {
-            "txn_id": f"eval-{pair.line}",
-            "member_id": "eval",
-            "ts": TS,
-            "amount": "10.00",
-            "currency": "EUR",
-            "payee": payee,
-        }
-    )
+    return payment_bytes(f"eval-{pair.line}", "eval", ts=TS, amount="10.00", payee=payee)
 
 
 def decide(pair: Pair, index: WatchlistIndex, entry_id: str) -> Outcome:
     if entry_id not in index.entries:
         return Outcome(pair, False, "listed value rejected by the watchlist")
     try:
-        payment = decode_payment(payment_bytes(pair))
+        payment = decode_payment(payment_of(pair))
     except PaymentError as exc:
         return Outcome(pair, False, f"payment rejected: {exc.code}")
     context = ScreeningContext(watchlist=index, at=TS_AT, name_threshold=THRESHOLD)

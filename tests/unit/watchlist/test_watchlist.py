@@ -26,21 +26,10 @@ from streams.watchlist.entry import (
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.name_index import NameIndex
 from streams.watchlist.name_score import similarity
+from tests.factories import watchlist_entry
 
 THRESHOLD = Settings().name_match_threshold
 NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
-
-
-def entry_doc(entry_id: str = "wl-1", **overrides: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "entry_id": entry_id,
-        "identifiers": [{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "ncmec",
-    }
-    document.update(overrides)
-    return document
 
 
 def loaded(document: dict[str, Any]) -> tuple[WatchlistEntry, bytes]:
@@ -52,7 +41,7 @@ def loaded(document: dict[str, Any]) -> tuple[WatchlistEntry, bytes]:
 
 def test_parse_entry_canonicalises_identifiers() -> None:
     entry = parse_entry(
-        entry_doc(
+        watchlist_entry(
             identifiers=[
                 {"type": "merchant_id", "value": "mid-1"},
                 {"type": "merchant_id", "value": "mid-2", "acquirer_id": "acq-9"},
@@ -98,14 +87,14 @@ def test_parse_entry_canonicalises_identifiers() -> None:
 
 
 def test_name_is_not_an_exact_identifier_of_an_entry() -> None:
-    entry = parse_entry(entry_doc(identifiers=[{"type": "name", "value": "Acme Ltd"}]))
+    entry = parse_entry(watchlist_entry(identifiers=[{"type": "name", "value": "Acme Ltd"}]))
     assert entry.identifiers == ()
     assert entry.names == (("acme", "Acme Ltd"),)
 
 
 @pytest.mark.parametrize("field", ["entry_id", "identifiers", "action", "status", "source"])
 def test_parse_entry_missing_required_field_named(field: str) -> None:
-    document = entry_doc()
+    document = watchlist_entry()
     del document[field]
     with pytest.raises(EntryError, match=field):
         parse_entry(document)
@@ -136,7 +125,7 @@ def test_parse_entry_validation_error_names_the_problem(
     overrides: dict[str, Any], named: str
 ) -> None:
     with pytest.raises(EntryError, match=named):
-        parse_entry(entry_doc(**overrides))
+        parse_entry(watchlist_entry(**overrides))
 
 
 @pytest.mark.parametrize("document", [None, [], "wl-1", 5])
@@ -147,12 +136,12 @@ def test_parse_entry_not_an_object(document: Any) -> None:
 
 def test_expires_at_outside_utc_range_is_an_entry_error() -> None:
     with pytest.raises(EntryError, match="expires_at"):
-        parse_entry(entry_doc(expires_at="0001-01-01T00:00:00+01:00"))
+        parse_entry(watchlist_entry(expires_at="0001-01-01T00:00:00+01:00"))
 
 
 def test_invalid_identifier_is_rejected_and_the_rest_kept() -> None:
     entry = parse_entry(
-        entry_doc(
+        watchlist_entry(
             identifiers=[
                 {"type": "iban", "value": "GB82 WEST 1234 5698 7654 33"},
                 {"type": "email", "value": "not-an-email"},
@@ -172,7 +161,7 @@ def test_invalid_identifier_is_rejected_and_the_rest_kept() -> None:
 def test_entry_with_only_invalid_identifiers_is_an_error_naming_them() -> None:
     with pytest.raises(EntryError) as info:
         parse_entry(
-            entry_doc(
+            watchlist_entry(
                 entry_id="wl-bad",
                 identifiers=[{"type": "iban", "value": "GB82 WEST 1234 5698 7654 33"}],
             )
@@ -184,7 +173,7 @@ def test_entry_with_only_invalid_identifiers_is_an_error_naming_them() -> None:
 
 def test_optional_fields_accepted() -> None:
     entry = parse_entry(
-        entry_doc(
+        watchlist_entry(
             expires_at="2026-02-01T00:00:00+01:00",
             reference="case-2026-0113",
             confidence=0.9,
@@ -197,15 +186,15 @@ def test_optional_fields_accepted() -> None:
 
 @pytest.mark.parametrize("confidence", ["high", 0.5, None])
 def test_confidence_number_or_string(confidence: object) -> None:
-    parse_entry(entry_doc(confidence=confidence))
+    parse_entry(watchlist_entry(confidence=confidence))
 
 
 def test_null_expires_at_means_no_expiry() -> None:
-    assert parse_entry(entry_doc(expires_at=None)).expires_at is None
+    assert parse_entry(watchlist_entry(expires_at=None)).expires_at is None
 
 
 def test_decode_entry_round_trip_and_stable_encoding() -> None:
-    document = entry_doc(reference="r")
+    document = watchlist_entry(reference="r")
     reordered = dict(reversed(list(document.items())))
     entry, encoded = decode_entry(orjson.dumps(reordered))
     assert entry.entry_id == "wl-1"
@@ -233,17 +222,17 @@ def test_decode_entry_not_json(data: bytes) -> None:
     ],
 )
 def test_effect_by_status(status: str, action: str, effect: str | None) -> None:
-    assert parse_entry(entry_doc(status=status, action=action)).effect(NOW) == effect
+    assert parse_entry(watchlist_entry(status=status, action=action)).effect(NOW) == effect
 
 
 @pytest.mark.parametrize("status", ["confirmed", "suspected"])
 def test_expired_entry_has_no_effect(status: str) -> None:
-    entry = parse_entry(entry_doc(status=status, expires_at="2026-01-01T00:00:00Z"))
+    entry = parse_entry(watchlist_entry(status=status, expires_at="2026-01-01T00:00:00Z"))
     assert entry.effect(NOW) is None
 
 
 def test_expiry_is_compared_with_the_given_time() -> None:
-    entry = parse_entry(entry_doc(expires_at="2026-01-15T10:00:00Z"))
+    entry = parse_entry(watchlist_entry(expires_at="2026-01-15T10:00:00Z"))
     assert entry.effect(NOW - timedelta(seconds=1)) == "block"
     assert entry.effect(NOW - timedelta(days=365)) == "block"
     assert entry.effect(NOW + timedelta(seconds=1)) is None
@@ -251,27 +240,27 @@ def test_expiry_is_compared_with_the_given_time() -> None:
 
 
 def test_expiry_with_offset_compared_as_an_instant() -> None:
-    entry = parse_entry(entry_doc(expires_at="2026-01-15T12:00:00+02:00"))  # 10:00Z
+    entry = parse_entry(watchlist_entry(expires_at="2026-01-15T12:00:00+02:00"))  # 10:00Z
     assert entry.effect(datetime(2026, 1, 15, 9, 59, tzinfo=UTC)) == "block"
     assert entry.effect(datetime(2026, 1, 15, 10, 1, tzinfo=UTC)) is None
 
 
 def test_revoked_stays_revoked_before_expiry() -> None:
-    entry = parse_entry(entry_doc(status="revoked", expires_at="2030-01-01T00:00:00Z"))
+    entry = parse_entry(watchlist_entry(status="revoked", expires_at="2030-01-01T00:00:00Z"))
     assert entry.effect(NOW) is None
 
 
 # ---------------------------------------------------------------- WatchlistIndex
 
-A = entry_doc("wl-a", identifiers=[{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}])
-B = entry_doc(
+A = watchlist_entry("wl-a", identifiers=[{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}])
+B = watchlist_entry(
     "wl-b",
     identifiers=[{"type": "domain", "value": "listed.com"}, {"type": "name", "value": "Acme Ltd"}],
     status="suspected",
     source="europol-efc",
 )
-C = entry_doc("wl-c", identifiers=[{"type": "email", "value": "sales@vidvault.example"}])
-D = entry_doc(
+C = watchlist_entry("wl-c", identifiers=[{"type": "email", "value": "sales@vidvault.example"}])
+D = watchlist_entry(
     "wl-d",
     identifiers=[{"type": "iban", "value": "gb82west12345698765432"}],
     action="hold",
@@ -314,7 +303,7 @@ def test_len_counts_entries() -> None:
 
 def test_upsert_replaces_identifiers() -> None:
     index = index_of(A)
-    changed = entry_doc("wl-a", identifiers=[{"type": "domain", "value": "moved.com"}])
+    changed = watchlist_entry("wl-a", identifiers=[{"type": "domain", "value": "moved.com"}])
     index.upsert(*loaded(changed))
     assert len(index) == 1
     assert index.lookup("iban:GB82WEST12345698765432") == []

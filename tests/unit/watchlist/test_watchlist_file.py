@@ -13,20 +13,9 @@ import pytest
 from streams.watchlist.entry import parse_entry
 from streams.watchlist.file import WatchlistFileError, read_documents, read_entries
 from streams.watchlist.index import WatchlistIndex
+from tests.factories import identifier, watchlist_entry
 
 REPO = Path(__file__).resolve().parents[3]
-
-
-def entry(entry_id: str, **overrides: Any) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "entry_id": entry_id,
-        "identifiers": [{"type": "domain", "value": f"{entry_id}.example.com"}],
-        "action": "block",
-        "status": "confirmed",
-        "source": "ncmec",
-    }
-    document.update(overrides)
-    return document
 
 
 def write_jsonl(path: Path, *lines: dict[str, Any] | str) -> Path:
@@ -58,7 +47,9 @@ def identifiers(document: dict[str, Any]) -> set[tuple[str, str]]:
 
 
 def test_jsonl_entries_with_line_numbers(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "list.jsonl", entry("e1"), "", "   ", entry("e2"))
+    path = write_jsonl(
+        tmp_path / "list.jsonl", watchlist_entry("e1"), "", "   ", watchlist_entry("e2")
+    )
     read = list(read_entries(path))
     assert [(line, e.entry_id) for line, _, e, _ in read] == [(1, "e1"), (4, "e2")]
     for _, document, parsed, encoded in read:
@@ -68,15 +59,15 @@ def test_jsonl_entries_with_line_numbers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["list.json", "list.ndjson", "list.JSONL"])
 def test_other_suffixes_read_as_json_lines(tmp_path: Path, name: str) -> None:
-    path = write_jsonl(tmp_path / name, entry("e1"))
+    path = write_jsonl(tmp_path / name, watchlist_entry("e1"))
     assert [e.entry_id for _, _, e, _ in read_entries(path)] == ["e1"]
 
 
 def test_jsonl_loads_into_index(tmp_path: Path) -> None:
     path = write_jsonl(
         tmp_path / "list.jsonl",
-        entry("e1", identifiers=[{"type": "iban", "value": "GB82 WEST 1234 5698 7654 32"}]),
-        entry("e2"),
+        watchlist_entry("e1", [identifier("iban", "GB82 WEST 1234 5698 7654 32")]),
+        watchlist_entry("e2", [identifier("domain", "e2.example.com")]),
     )
     index = WatchlistIndex()
     index.load((e, raw) for _, _, e, raw in read_entries(path))
@@ -85,13 +76,15 @@ def test_jsonl_loads_into_index(tmp_path: Path) -> None:
 
 
 def test_jsonl_bad_json_names_file_and_line(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "list.jsonl", entry("e1"), entry("e2"), '{"entry_id": ')
+    path = write_jsonl(
+        tmp_path / "list.jsonl", watchlist_entry("e1"), watchlist_entry("e2"), '{"entry_id": '
+    )
     with pytest.raises(WatchlistFileError, match=rf"{re.escape(str(path))}:3\b"):
         list(read_entries(path))
 
 
 def test_jsonl_non_object_names_file_and_line(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "list.jsonl", entry("e1"), "[1, 2]")
+    path = write_jsonl(tmp_path / "list.jsonl", watchlist_entry("e1"), "[1, 2]")
     with pytest.raises(WatchlistFileError, match=rf"{re.escape(str(path))}:2\b"):
         list(read_documents(path))
 
@@ -109,13 +102,21 @@ def test_jsonl_non_object_names_file_and_line(tmp_path: Path) -> None:
 def test_jsonl_invalid_entry_names_file_line_and_problem(
     tmp_path: Path, bad: dict[str, Any], named: str
 ) -> None:
-    path = write_jsonl(tmp_path / "list.jsonl", entry("e1"), "", entry("e2", **bad), entry("e3"))
+    path = write_jsonl(
+        tmp_path / "list.jsonl",
+        watchlist_entry("e1"),
+        "",
+        watchlist_entry("e2", **bad),
+        watchlist_entry("e3"),
+    )
     with pytest.raises(WatchlistFileError, match=rf"{re.escape(str(path))}:3\b.*{named}"):
         list(read_entries(path))
 
 
 def test_jsonl_entries_before_the_bad_line_are_read(tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "list.jsonl", entry("e1"), entry("e2", action="x"))
+    path = write_jsonl(
+        tmp_path / "list.jsonl", watchlist_entry("e1"), watchlist_entry("e2", action="x")
+    )
     reader = read_entries(path)
     assert next(reader)[2].entry_id == "e1"
     with pytest.raises(WatchlistFileError):
