@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint test-tools bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check streams tests
 	$(BIN)/mypy
 
-test: lint
+# promtool and docker-compose for the two test files that run them, from Debian's packages
+# when missing and installable (root or passwordless sudo); one line and no failure if not.
+test-tools:
+	@bash deploy/dev/install-test-tools.sh
+
+test: lint test-tools
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -12,6 +12,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from tests import external_tools
+
 # The Compose Specification's JSON Schema: the copy Debian's docker-compose 1.29 ships,
 # Apache-2.0.
 SCHEMA = Path(__file__).parent / "data" / "compose_spec.json"
@@ -60,6 +62,7 @@ def schema_errors(document: dict[str, Any]) -> list[str]:
 
 def docker_compose_config(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`docker-compose -f PATH config -q` run in `cwd`: whether Compose accepts the file."""
+    external_tools.record("docker-compose")
     return subprocess.run(
         ["docker-compose", "-f", str(path), "config", "-q"],
         capture_output=True,

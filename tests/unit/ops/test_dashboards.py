@@ -18,6 +18,7 @@ import yaml
 from prometheus_client import REGISTRY
 
 import streams.ops.metrics  # registers the worker's metrics
+from tests import external_tools
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARD_DIR = ROOT / "deploy" / "grafana" / "dashboards"
@@ -386,6 +387,7 @@ needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not in
 
 def promtool(*args: str) -> subprocess.CompletedProcess[str]:
     assert PROMTOOL is not None
+    external_tools.record("promtool")
     return subprocess.run(
         [PROMTOOL, *args], cwd=PROMETHEUS_DIR, capture_output=True, text=True, check=False
     )

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the external tools two unit-test files run when they are missing: promtool
+# (Debian package `prometheus`) and Docker Compose v1 (Debian package `docker-compose`).
+# Silent when both are present. Never fails: where it cannot install (no apt-get, not root
+# and no passwordless sudo, no mirror) it says so in one line and the tests skip there.
+set -u
+
+missing=""
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+[ -z "$missing" ] && exit 0
+
+say() { echo "install-test-tools:$missing not installed ($1); their tests will skip" >&2; }
+
+if ! command -v apt-get >/dev/null 2>&1; then
+    say "no apt-get"
+    exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then
+    as_root=""
+elif command -v sudo >/dev/null 2>&1 && sudo -n true >/dev/null 2>&1; then
+    as_root="sudo -n"
+else
+    say "needs root or passwordless sudo"
+    exit 0
+fi
+
+log=$(mktemp)
+# shellcheck disable=SC2086  # $as_root and $missing are word lists
+if $as_root apt-get update -q >"$log" 2>&1 &&
+    $as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1; then
+    echo "install-test-tools: installed$missing" >&2
+else
+    say "apt-get failed, see $log"
+    exit 0
+fi
+rm -f "$log"
