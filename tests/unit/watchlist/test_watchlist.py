@@ -184,9 +184,24 @@ def test_optional_fields_accepted() -> None:
     assert entry.reference == "case-2026-0113"
 
 
-@pytest.mark.parametrize("confidence", ["high", 0.5, None])
+@pytest.mark.parametrize("confidence", ["high", "", 0.5, 0, 1, None])
 def test_confidence_number_or_string(confidence: object) -> None:
-    parse_entry(watchlist_entry(confidence=confidence))
+    """The schema allows a number, a string or null; the index does not use confidence,
+    so it is kept in the published document exactly as given."""
+    document = watchlist_entry(confidence=confidence)
+    entry = parse_entry(document)
+    assert entry.entry_id == "wl-1" and entry.action == "block"
+    decoded, encoded = decode_entry(orjson.dumps(document))
+    assert decoded == entry
+    published = orjson.loads(encoded)
+    assert published["confidence"] == confidence
+    assert type(published["confidence"]) is type(confidence)
+
+
+@pytest.mark.parametrize("confidence", [True, False, [0.5], {"score": 0.5}])
+def test_confidence_of_any_other_type_is_rejected(confidence: object) -> None:
+    with pytest.raises(EntryError, match="confidence must be number or string or null"):
+        parse_entry(watchlist_entry(confidence=confidence))
 
 
 def test_null_expires_at_means_no_expiry() -> None:
