@@ -1,10 +1,11 @@
 """Payer references: what the engine shows and keeps of a buyer instead of the payer id.
 
 A payer ref is 16 hex digits, HMAC-SHA256 of the payer id under the member's payer key,
-itself HMAC-SHA256 of the member id under the deployment's `SCREENING_PAYER_KEY`. The
-same buyer at one member always gets the same ref (velocity counts distinct payers, a
-fraud desk sees that two alerts share a buyer); the same buyer at two members gets two
-unrelated refs, and nobody without the key can test a guessed payer id against a ref.
+itself HMAC-SHA256 of `screening-payer-key`, the byte 0x1f and the member id under the
+deployment's `SCREENING_PAYER_KEY`. The same buyer at one member always gets the same
+ref (velocity counts distinct payers, a fraud desk sees that two alerts share a buyer);
+the same buyer at two members gets two unrelated refs, and nobody without the key can
+test a guessed payer id against a ref.
 Without a key (development, the demo) the ref is an unkeyed digest scoped by member,
 which a guessed id can be tested against: production sets the key."""
 
