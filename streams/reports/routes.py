@@ -10,13 +10,16 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from streams.extras import MissingExtra
 from streams.model.json_lines import read_json_lines
 from streams.model.payment import parse_timestamp
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METHODS = ("card", "bank_transfer", "wallet", "crypto", "prepaid", "other")
 MEASURES = ("blocked", "held", "new_routes")
@@ -90,32 +93,32 @@ def format_table(report: RoutesReport) -> str:
     return "\n".join(lines)
 
 
-def write_png(report: RoutesReport, path: Path) -> None:
-    """A chart: one panel per measure, one line per method over the weeks. The table is
-    embedded in the PNG's Description text so the chart can be checked against it.
-    MissingExtra without matplotlib (the `tools` extra)."""
+TITLES = {
+    "blocked": "Blocked payments",
+    "held": "Held payments",
+    "new_routes": "Newly linked identifiers",
+}
+
+
+def chart(report: RoutesReport) -> Figure:
+    """The chart as a matplotlib Figure: one panel per measure (titled from TITLES, in
+    MEASURES order), one line per method with any count in it over the weeks, in one
+    colour per method in every panel. MissingExtra without matplotlib (`tools` extra)."""
     try:
-        import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise MissingExtra("matplotlib", "the routes chart (--png)") from None
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     weeks = report.weeks
-    figure, axes = plt.subplots(1, 3, figsize=(15, 4.5), sharex=True)
-    titles = {
-        "blocked": "Blocked payments",
-        "held": "Held payments",
-        "new_routes": "Newly linked identifiers",
-    }
+    figure = Figure(figsize=(15, 4.5))
+    axes = figure.subplots(1, 3, sharex=True)
     for axis, measure in zip(axes, MEASURES, strict=True):
         for method in METHODS:
             series = [report.counts[(week, method, measure)] for week in weeks]
             if any(series):
                 color = f"C{METHODS.index(method)}"  # one colour per method in every panel
                 axis.plot(weeks, series, marker="o", label=method, color=color)
-        axis.set_title(titles[measure])
+        axis.set_title(TITLES[measure])
         axis.set_xlabel("ISO week")
         axis.tick_params(axis="x", rotation=45)
         axis.grid(alpha=0.3)
@@ -130,7 +133,12 @@ def write_png(report: RoutesReport, path: Path) -> None:
         figure.legend(handles, labels, loc="lower center", ncol=len(METHODS), title="method")
     figure.suptitle("Payment routes of listed sellers")
     figure.tight_layout(rect=(0, 0.12, 1, 1))
-    figure.savefig(
+    return figure
+
+
+def write_png(report: RoutesReport, path: Path) -> None:
+    """The chart of `chart` as a PNG file, with the table embedded in its Description text.
+    MissingExtra without matplotlib (the `tools` extra)."""
+    chart(report).savefig(
         path, format="png", metadata={"Description": orjson.dumps(report.table()).decode()}
     )
-    plt.close(figure)

@@ -1,4 +1,5 @@
-"""`screening report routes`: the table and the chart agree with the alerts given."""
+"""`screening report routes`: the table and the chart agree with the alerts given; the
+chart is checked by reading back what its Figure plots, the PNG file as a smoke test."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from streams.cli.main import cli
 from streams.kafka import topics
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import Source
+from streams.reports.routes import MEASURES, TITLES, build, chart
 from streams.settings import Settings
 from streams.watchlist.entry import encode_entry, parse_record
 from streams.watchlist.index import WatchlistIndex
@@ -72,6 +74,29 @@ def expected_counts(alerts: list[dict[str, Any]]) -> Counter[tuple[str, str, str
     return counts
 
 
+def test_the_chart_plots_the_counts_of_the_input() -> None:
+    alerts = alerts_of_a_month()
+    expected = expected_counts(alerts)
+    figure = chart(build(alerts))
+    panels = figure.axes
+    assert [axis.get_title() for axis in panels] == [TITLES[m] for m in MEASURES]
+    plotted: Counter[tuple[str, str, str]] = Counter()
+    colours: dict[str, set[str]] = {}
+    for axis, measure in zip(panels, MEASURES, strict=True):
+        for line in axis.get_lines():
+            method = str(line.get_label())
+            weeks = [str(week) for week in line.get_xdata()]
+            counts = [int(count) for count in line.get_ydata()]
+            assert any(counts), (measure, method)
+            for week, count in zip(weeks, counts, strict=True):
+                plotted[(week, method, measure)] += count
+            colours.setdefault(method, set()).add(str(line.get_color()))
+    assert +plotted == expected  # + drops the weeks a line passes at zero
+    assert all(len(c) == 1 for c in colours.values()), "one colour per method in every panel"
+    legend = {text.get_text() for legend in figure.legends for text in legend.get_texts()}
+    assert legend == {method for _, method, _ in expected}
+
+
 def test_report_table_and_png_match_the_input(tmp_path: Path) -> None:
     alerts = alerts_of_a_month()
     assert {a["kind"] for a in alerts} == {"DECISION", "NEW_ROUTE"}
@@ -85,6 +110,7 @@ def test_report_table_and_png_match_the_input(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
     expected = expected_counts(alerts)
+    # The PNG as a smoke test: an image with something drawn, and the table it embeds.
     with Image.open(png) as image:
         assert image.format == "PNG" and image.size[0] > 800 and image.size[1] > 300
         assert len(image.convert("L").getcolors(maxcolors=100_000) or []) > 10  # drawn
