@@ -1,5 +1,7 @@
 """The stock Faust baseline for `screening bench`: a plain agent that decodes each payment
-and forwards it, nothing else. Same Faust settings as the worker, no screening.
+and forwards it, nothing else. Stock Faust: aiokafka's producer and consumer, Faust's
+defaults but for the worker's memory store, group timeouts, 2 ms linger and earliest
+offset reset; not the worker's native producer, fetch wait, acks or commit settings.
 
 Run as `python -m streams.benchmarks.faust_baseline BOOTSTRAP APP_ID OUTPUT TOPIC...`."""
 
