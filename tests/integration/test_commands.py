@@ -11,9 +11,10 @@ import orjson
 import pytest
 
 from streams.kafka import topics
+from streams.kafka.client import read_range
 from streams.kafka.embedded_broker import free_port, wait_for_port
 from streams.settings import Settings
-from tests.integration.harness import Collector, screening, unique
+from tests.integration.harness import Collector, prepare_members, screening, unique
 
 pytestmark = pytest.mark.integration
 
@@ -80,16 +81,40 @@ def test_watchlist_load_jsonl_and_csv(settings: Settings, tmp_path: Path) -> Non
     assert b"wl-0001" in records
 
 
+def end_offsets(settings: Settings, topic: str) -> dict[int, int]:
+    """Partition -> end offset (high watermark) of one topic."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": settings.bootstrap_servers, "group.id": "offsets"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {
+            p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            for p in partitions
+        }
+    finally:
+        consumer.close()
+
+
 def test_watchlist_load_refuses_a_bad_line_and_publishes_nothing(
     settings: Settings, tmp_path: Path
 ) -> None:
+    prepare_members(settings, [])  # the watchlist topic exists before the load
     bad = tmp_path / "bad.jsonl"
-    good_line = SAMPLE.read_text().splitlines()[0]
+    # The sample's first entry under an id of this test's own, so finding it on the topic
+    # can only mean this load published it.
+    good_id = unique("refused")
+    good = orjson.loads(SAMPLE.read_text().splitlines()[0]) | {"entry_id": good_id}
+    good_line = orjson.dumps(good).decode()
     bad.write_text(good_line + "\n" + '{"entry_id": "z", "identifiers": [{"type": "iban"}]}\n')
+    before = end_offsets(settings, topics.WATCHLIST)
     result = screening("watchlist", "load", str(bad), bootstrap=settings.bootstrap_servers)
     assert result.returncode == 1
     last = result.stderr.decode().strip().splitlines()[-1]
     assert last.startswith(f"Error: {bad}:2:")
+    assert end_offsets(settings, topics.WATCHLIST) == before, "the load published records"
+    keys = {record.key for record in read_range(settings, topics.WATCHLIST)}
+    assert good_id.encode() not in keys
 
 
 def test_produce_then_tail(settings: Settings) -> None:
