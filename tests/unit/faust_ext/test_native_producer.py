@@ -32,7 +32,7 @@ def test_an_undelivered_record_fails_its_future_and_every_later_flush() -> None:
         sender = NativeSender(config, asyncio.get_running_loop())
         future = await sender.send("t", b"k", b"v", None, None, None)
         with pytest.raises(ProducerSendError, match="not delivered"):
-            await sender.flush(timeout_s=10)
+            await sender.flush(timeout_s=30)
         assert isinstance(future.exception(), ProducerSendError)
         with pytest.raises(ProducerSendError):
             await sender.flush()
@@ -75,7 +75,8 @@ def test_the_worker_app_asks_its_producer_to_send_through_librdkafka() -> None:
 
 def test_send_and_wait_serves_delivery_reports_itself() -> None:
     # Nothing else polls here: without serving reports itself, send_and_wait would wait
-    # for ever. The record cannot be delivered, so the report is the failure.
+    # for ever. The record cannot be delivered, so the report is the failure (after the
+    # 300 ms message timeout; 30 s only stops a hang).
     config = unreachable(**{"message.timeout.ms": 300})
 
     async def scenario() -> None:
@@ -85,7 +86,7 @@ def test_send_and_wait_serves_delivery_reports_itself() -> None:
         producer.native = NativeSender(config, asyncio.get_running_loop())
         with pytest.raises(ProducerSendError, match="not delivered"):
             await asyncio.wait_for(
-                producer.send_and_wait("t", b"k", b"v", None, None, None), timeout=10
+                producer.send_and_wait("t", b"k", b"v", None, None, None), timeout=30
             )
 
     asyncio.run(scenario())
@@ -99,7 +100,7 @@ def test_an_untracked_record_not_delivered_fails_every_later_flush_and_send() ->
         assert sender.send_untracked("t", b"k", b"v", 3, [("h", b"1")])
         assert sender.pending() == 1
         with pytest.raises(ProducerSendError, match="record to t not delivered"):
-            await sender.flush(timeout_s=10)
+            await sender.flush(timeout_s=30)
         with pytest.raises(ProducerSendError):
             sender.send_untracked("t", b"k", b"v", None, None)
 
@@ -144,7 +145,7 @@ def test_a_flush_sends_the_records_held_back_first_and_waits_for_them() -> None:
         # No broker listens: the held records were sent, and their failed delivery fails
         # the flush (nothing else was sent).
         with pytest.raises(ProducerSendError, match="record to held-topic not delivered"):
-            await asyncio.wait_for(producer.flush(), timeout=10)
+            await asyncio.wait_for(producer.flush(), timeout=30)
         assert held.records == []
 
     asyncio.run(scenario())
