@@ -22,7 +22,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # promtool and docker-compose for the two test files that run them, from Debian's packages
-# when missing and installable (root or passwordless sudo); one line and no failure if not.
+# when missing, as root (CI, containers); one line naming them and no failure otherwise.
 test-tools:
 	@bash deploy/dev/install-test-tools.sh
 
