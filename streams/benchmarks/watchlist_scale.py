@@ -95,7 +95,9 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
         ("entries", f"{result['entries']:,}", ""),
         ("load (validate + publish)", f"{result['load_s']:.1f} s", "< 60 s"),
         ("first start: spawn -> decision", f"{first['ready_s']:.1f} s", ""),
+        *milestone_rows("first start", first),
         ("restart: spawn -> decision", f"{restart['ready_s']:.1f} s", "< 30 s"),
+        *milestone_rows("restart", restart),
         (
             f"peak RSS, {first['process']} (first / restart)",
             f"{first['peak_rss_mb']:,.0f} / {restart['peak_rss_mb']:,.0f} MiB",
@@ -112,6 +114,20 @@ def table_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
             f"{fuzzy['p50_ms']:.3f} / {fuzzy['p99_ms']:.3f} ms",
             "p99 < 1 ms",
         ),
+    ]
+
+
+def milestone_rows(phase: str, start: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """When, after the spawn, the worker's log says its group joined and its watchlist
+    replica caught up."""
+    log = start.get("worker_log", {})
+    return [
+        (f"  {phase}: {label} (worker log)", f"{log[key]:.1f} s", "")
+        for key, label in (
+            ("group_ready_s", "group joined"),
+            ("watchlist_caught_up_s", "list caught up"),
+        )
+        if key in log
     ]
 
 

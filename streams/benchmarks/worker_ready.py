@@ -9,7 +9,9 @@ worker's decision record on `decisions.<member>` (set when the worker produced i
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,13 @@ READY_SPAN = (
     "decision record on decisions.<member> for a payment to a listed payee sent right "
     "after the spawn"
 )
+# Lines of the worker's log (`--loglevel info`) that split the start: the consumer group
+# joined and tables recovered (Faust's "Worker: Ready"), and the watchlist replica caught up.
+MILESTONES = {
+    "group_ready_s": "[^Worker]: Ready",
+    "watchlist_caught_up_s": "replica of watchlist caught up",
+}
+LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]")
 # Longest wait for the first decision; a 1,000,000-entry first start took about 90 s.
 READY_TIMEOUT_S = 1200.0
 
@@ -55,6 +64,19 @@ def ready_figures(spawned_at: float, decided_ms: int, seen_at: float) -> dict[st
     return {"ready_s": decided_ms / 1000 - spawned_at, "decision_read_s": seen_at - spawned_at}
 
 
+def log_milestones(log: str, spawned_at: float) -> dict[str, float]:
+    """Seconds from the spawn (wall clock, s) to the first log line of each milestone
+    (the log's times are local wall-clock times to the millisecond); missing ones left out."""
+    found: dict[str, float] = {}
+    for line in log.splitlines():
+        stamp = LOG_TIME.match(line)
+        for name, text in MILESTONES.items():
+            if stamp and name not in found and text in line:
+                at = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+                found[name] = at - spawned_at
+    return found
+
+
 def worker_env(settings: Settings, member: str, data_dir: Path, app_id: str) -> dict[str, str]:
     """What a worker of one member needs in its environment."""
     return {
@@ -70,14 +92,15 @@ def start_to_ready(
     settings: Settings, env: dict[str, str], entry: dict[str, Any], seed: int, log: Path
 ) -> dict[str, Any]:
     """Start a worker with `env`, send it a payment to `entry`'s payee and wait for its
-    decision; the ready figures, the decision and the worker's peak memory. The worker is
+    decision; the ready figures, when the worker's log says its group joined and its
+    watchlist caught up, the decision and the worker's peak memory. The worker is
     stopped (SIGTERM: it drains and commits) before this returns."""
     member = env["SCREENING_MEMBERS"]
     payment = listed_payment(member, entry, seed)
     txn_id = payment["txn_id"].encode()
     out = producer(settings, **{"linger.ms": 0})
     spawned_at = time.time()
-    process = start_process(["-m", "streams.cli.main", "worker"], env, log)
+    process = start_process(["-m", "streams.cli.main", "worker", "--loglevel", "info"], env, log)
     try:
         produce_all(out, topics.payments_topic(member), [(txn_id, orjson.dumps(payment))])
 
@@ -106,6 +129,7 @@ def start_to_ready(
     return {
         **ready_figures(spawned_at, found[0].timestamp_ms, seen_at),
         "ready_span": READY_SPAN,
+        "worker_log": log_milestones(log.read_text(errors="replace"), spawned_at),
         "decision": check_decision(found[0].value, entry["entry_id"]),
         **memory,
     }
