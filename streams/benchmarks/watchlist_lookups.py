@@ -1,56 +1,31 @@
-"""A worker-like process for the watchlist benchmark: replays the watchlist topic into the
-index as a restarting worker does, then measures lookups. Prints one JSON object.
-
-Run as `python -m streams.benchmarks.watchlist_replay BOOTSTRAP DATA_DIR SAMPLE_FILE`."""
+"""Lookup figures of a large watchlist, measured in the benchmark's own process on the
+worker's index code (`WatchlistIndex`, built from the same file), not inside a worker:
+exact lookups per payee and uncached fuzzy name screening."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import statistics
-import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from streams.agents.watchlist_replica import WatchlistReplica
 from streams.benchmarks.entries import seller_name
 from streams.benchmarks.measure import percentile
 from streams.model import canonical
 from streams.model.payee import canonical_payee
-from streams.settings import Settings
+from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
-from streams.watchlist.parse_cache import open_cache
 
 NAME_THRESHOLD = 88.0
+MEASURED_IN = "bench process, WatchlistIndex built from the file (the worker's index code)"
 
 
-def rss_mb() -> float:
-    """Resident memory of this process."""
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-async def replay(settings: Settings) -> tuple[WatchlistIndex, float]:
-    """Seconds until a fresh replica has caught up with the topic."""
+def build_index(path: Path) -> WatchlistIndex:
+    """The index of every entry of a watchlist file."""
     index = WatchlistIndex()
-    replica = WatchlistReplica(settings, index, open_cache(settings.data_dir))
-    started = time.perf_counter()
-    replica.start(asyncio.get_running_loop())
-    await replica.ready.wait()
-    elapsed = time.perf_counter() - started
-    replica.stop()
-    return index, elapsed
+    index.load((entry, encoded) for _, _, entry, encoded in read_entries(path))
+    return index
 
 
 def exact_lookups(index: WatchlistIndex, samples: list[dict[str, str]]) -> dict[str, float]:
@@ -91,27 +66,20 @@ def typo(name: str, rng: random.Random) -> str:
     return name[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + name[i + 1 :]
 
 
-def main() -> None:
-    bootstrap, data_dir, sample_file = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-    settings = replace(Settings(), bootstrap_servers=bootstrap, data_dir=data_dir)
-    baseline = rss_mb()
-    index, ready_s = asyncio.run(replay(settings))
-    result: dict[str, Any] = {
-        "entries": len(index),
-        "ready_s": ready_s,
-        "rss_mb": rss_mb(),
-        "index_mb": rss_mb() - baseline,
-        "peak_rss_mb": peak_rss_mb(),
-    }
-    samples = orjson.loads(sample_file.read_bytes())
-    result["exact"] = exact_lookups(index, samples["payees"])
+def measure(path: Path, samples: dict[str, list[Any]]) -> dict[str, Any]:
+    """Build the index of `path`, then time exact lookups of the sampled payees and
+    fuzzy screening of the sampled names with one typo plus as many unlisted names."""
+    started = time.perf_counter()
+    index = build_index(path)
+    built_s = time.perf_counter() - started
     rng = random.Random(5)
     names = [typo(n, rng) for n in samples["names"]] + [
         seller_name(rng) + " Partners" for _ in range(len(samples["names"]))
     ]
-    result["fuzzy"] = fuzzy_names(index, names)
-    sys.stdout.write(orjson.dumps(result).decode() + "\n")
-
-
-if __name__ == "__main__":
-    main()
+    return {
+        "measured_in": MEASURED_IN,
+        "index_entries": len(index),
+        "index_build_s": built_s,
+        "exact": exact_lookups(index, samples["payees"]),
+        "fuzzy": fuzzy_names(index, names),
+    }
