@@ -1,8 +1,9 @@
 """`screening bench` and `screening bench soak` end to end on a broker of their own: a
 small benchmark decides every preloaded and every paced payment and writes the figures
 DESIGN.md names, the two instants each latency and throughput figure spans, how long
-watchlist and rule changes take to reach decisions, and card masking speed; a short soak decides every payment it offered exactly once and reports
-the worker's memory over the run."""
+watchlist and rule changes take to reach decisions, and card masking speed; a short soak
+decides every payment it offered exactly once and reports the worker's memory over the
+run."""
 
 from __future__ import annotations
 
