@@ -10,7 +10,15 @@ import orjson
 from confluent_kafka import Producer
 
 from streams.benchmarks.bench_config import BenchConfig
-from streams.benchmarks.stamps import Stamp, latencies, latency_span, quantiles, type_names, wall_ms
+from streams.benchmarks.stamps import (
+    Stamp,
+    latencies,
+    latency_span,
+    quantiles,
+    record_latencies,
+    type_names,
+    wall_ms,
+)
 from streams.benchmarks.tail import Tail
 from streams.kafka import topics
 from streams.offline import synthetic
@@ -70,6 +78,13 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, Any]:
         "spans": latency_span(
             "payment", "payments.<member>", "its decision", "decisions.<member>", broker
         ),
+        "record_timestamps_ms": {
+            **quantiles(record_latencies(sent, received)),
+            "spans": {
+                "from": f"the payment's record timestamp ({type_names(sent.values())})",
+                "to": f"its decision's record timestamp ({type_names(received.values())})",
+            },
+        },
         "timestamp_types": {
             "payments": type_names(sent.values()),
             "decisions": type_names(received.values()),

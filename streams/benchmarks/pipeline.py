@@ -227,6 +227,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "scaling_vs_one_worker": screening / one_worker if one_worker else None,
         "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
         "latency_spans": latency["spans"],
+        "latency_record_timestamps_ms": latency["record_timestamps_ms"],
         "throughput_spans": {
             "screening_eps": throughput_span(
                 "decision", "decisions.<member>", "the worker's producer", stamps.values()

@@ -72,6 +72,13 @@ def latencies(
     return [elapsed_ms(sent[k], received[k], broker) for k in keys], broker
 
 
+def record_latencies(sent: Mapping[bytes, Stamp], received: Mapping[bytes, Stamp]) -> list[float]:
+    """The second record's timestamp minus the first's, for every key received, whatever
+    their types: with CreateTime, from one producer's send to the other's, which is what
+    the bench reported as latency before it read the types."""
+    return [float(received[k].record_ms - sent[k].record_ms) for k in sent if k in received]
+
+
 def quantiles(values: list[float]) -> dict[str, float]:
     """p50, p95 and p99 of measured values; -1 each when there are none."""
     if not values:

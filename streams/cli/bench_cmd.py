@@ -113,7 +113,7 @@ def write_json(path: Path | None, result: dict[str, Any]) -> None:
 
 def print_pipeline_table(result: dict[str, Any]) -> None:
     """The figures of one run against the targets."""
-    latency = result["latency_ms"]
+    latency, stamped = result["latency_ms"], result["latency_record_timestamps_ms"]
     rows = [
         ("payments decided", f"{result['decided']:,} / {result['events']:,}", "all"),
         ("screening", f"{result['screening_eps']:,.0f} /s", ">= 20,000 /s"),
@@ -128,6 +128,11 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
         ),
         ("latency p95", f"{latency['p95']:.1f} ms", ""),
         ("latency p99", f"{latency['p99']:.1f} ms", "<= 35 ms"),
+        (
+            "record timestamps p50/p99",
+            f"{stamped['p50']:.1f} / {stamped['p99']:.1f} ms",
+            "",
+        ),
         ("CPU per payment", f"{result['cpu_ms_per_payment']:.3f} ms", ""),
         *rule_cost_rows(result),
         ("peak worker memory", f"{result['peak_memory_mb']:.0f} MiB", ""),

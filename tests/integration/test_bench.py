@@ -90,6 +90,11 @@ def check_spans_updates_and_masking(figures: dict[str, Any]) -> None:
     assert set(spans) == {"from", "to"}
     assert ("broker LogAppendTime" in spans["from"]) == on_broker
     assert ("bench's consumer" in spans["to"]) == (not on_broker)
+    stamped = figures["latency_record_timestamps_ms"]
+    assert stamped["p50"] <= stamped["p95"] <= stamped["p99"] and set(stamped["spans"]) == {
+        "from",
+        "to",
+    }
     throughput = figures["throughput_spans"]
     assert set(throughput) == {"screening_eps", "faust_baseline_eps", "raw_ceiling_eps"}
     assert all(set(s) == {"from", "to"} for s in throughput.values())

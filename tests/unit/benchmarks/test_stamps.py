@@ -14,6 +14,7 @@ from streams.benchmarks.stamps import (
     latency_span,
     on_broker_clock,
     quantiles,
+    record_latencies,
     throughput_span,
     type_names,
 )
@@ -39,6 +40,7 @@ def test_latencies_pair_sent_and_received_keys_on_one_clock() -> None:
     sent = {b"a": Stamp(CREATE, 1_000_000_000_000, 100.0), b"b": Stamp(CREATE, 7, 200.0)}
     received = {b"a": Stamp(CREATE, 1_000_000_000_005, 104.5), b"c": Stamp(CREATE, 9, 900.0)}
     assert latencies(sent, received) == ([4.5], False)
+    assert record_latencies(sent, received) == [5.0]
 
 
 def test_latencies_on_a_broker_that_appends() -> None:
