@@ -10,6 +10,7 @@ import orjson
 
 from streams.benchmarks.bench_config import BenchConfig
 from streams.benchmarks.entries import entries
+from streams.benchmarks.stamps import LOG_APPEND_TIME
 from streams.kafka import admin, topics
 from streams.kafka.client import produce_all, producer
 from streams.offline import synthetic
@@ -27,12 +28,19 @@ def prepare_broker(
 ) -> list[dict[str, Any]]:
     """What every benchmark starts from: the broker up, the core, member and extra topics
     created, the rules in force and a watchlist of `watchlist` entries published; returns
-    the entries payments draw their hits from."""
+    the entries payments draw their hits from. The topics the benchmark creates (all but
+    the velocity stages and alerts) take the broker's append time as their records'
+    timestamps, where the broker honours that, so latencies can run broker to broker."""
     client = admin.wait_for_broker(settings, timeout_s=15)
+    partitions = settings.topic_partitions
+    admin.ensure_topics(
+        client, [topics.WATCHLIST, topics.RULES], partitions, {**admin.COMPACTED, **LOG_APPEND_TIME}
+    )
     admin.ensure_core_topics(client, settings)
-    admin.ensure_member_topics(client, settings, list(members))
-    if extra_topics:
-        admin.ensure_topics(client, list(extra_topics), settings.topic_partitions)
+    names = [topics.payments_topic(m) for m in members] + [
+        topics.decisions_topic(m) for m in members
+    ]
+    admin.ensure_topics(client, [*names, *extra_topics], partitions, LOG_APPEND_TIME)
     if rules:
         publish_rules(settings, rules)
     return publish_watchlist(settings, watchlist)

@@ -3,22 +3,24 @@ the raw-client ceiling, decision latency at a paced offered load, CPU per paymen
 peak memory, all on one broker in one run. With several workers the run also measures
 one worker on a copy of the same backlog, and reports the scaling against it.
 
-Throughput is measured from the broker timestamps of the outputs (first to last), so
-process start-up and group joins are not counted; latency is a decision's broker
-timestamp minus its payment's."""
+Throughput is measured from the record timestamps of the outputs (first to last), so
+process start-up and group joins are not counted; latency (`latency`) and the time a
+watchlist or rule change takes to reach decisions (`updates`) run broker to broker where
+the broker stamps records with its append time, else on the bench's clock from sending to
+receiving; card masking speed is a micro-benchmark (`masking_speed`). The results say
+which two instants each figure spans."""
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import orjson
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
+from streams.benchmarks import masking_speed, updates
 from streams.benchmarks.backlog import preload_payments, prepare_broker
 from streams.benchmarks.bench_config import BenchConfig, Progress
 from streams.benchmarks.bench_workers import (
@@ -27,20 +29,21 @@ from streams.benchmarks.bench_workers import (
     start_workers,
     wait_until_screening,
 )
-from streams.benchmarks.measure import (
-    collect_timestamps,
-    percentile,
-    process_stats,
-    rate_from_timestamps,
-)
+from streams.benchmarks.latency import paced_latency
+from streams.benchmarks.measure import process_stats, rate_from_timestamps
+from streams.benchmarks.stamps import Stamp, throughput_span, type_names
+from streams.benchmarks.tail import collect_stamps
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
-from streams.offline import synthetic
 from streams.settings import Settings
 from streams.velocity.rules_topic import publish_rules
 
 RAW_SINK = "bench.raw"
 FAUST_SINK = "bench.faust"
+RAW_SPANS = {
+    "from": "the bench's consumer starting to read the backlog (bench perf_counter)",
+    "to": "the bench's producer having flushed the last forwarded record (bench perf_counter)",
+}
 
 
 def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
@@ -82,8 +85,11 @@ def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
     return seen / elapsed
 
 
-def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float:
-    """A stock Faust agent that decodes and forwards: payments per second."""
+def faust_baseline(
+    settings: Settings, config: BenchConfig, work: Path
+) -> tuple[float, dict[str, str]]:
+    """A stock Faust agent that decodes and forwards: payments per second, and the two
+    instants the rate spans."""
     inputs = [topics.payments_topic(m) for m in config.members]
     process = start_process(
         [
@@ -98,10 +104,12 @@ def faust_baseline(settings: Settings, config: BenchConfig, work: Path) -> float
         work / "faust.log",
     )
     try:
-        stamps = collect_timestamps(settings, [FAUST_SINK], config.payments, 300, "faust")
+        stamps = collect_stamps(settings, [FAUST_SINK], config.payments, 300, "faust")
     finally:
         terminate(process)
-    return rate_from_timestamps(list(stamps.values()))
+    return backlog_figures(stamps, 0.0)[0], throughput_span(
+        "forwarded payment", FAUST_SINK, "the Faust agent's producer", stamps.values()
+    )
 
 
 def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchConfig:
@@ -113,16 +121,16 @@ def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchCon
 
 def decide_backlog(
     settings: Settings, config: BenchConfig, workers: list[BenchWorker]
-) -> tuple[dict[bytes, int], float]:
+) -> tuple[dict[bytes, Stamp], float]:
     """Wait until the workers consume their first payment, then for every preloaded
-    payment's decision; returns each decision's broker timestamp and the workers' CPU
+    payment's decision; returns each decision's stamp and the workers' CPU
     seconds from that first payment on (start-up and watchlist replay are not
     screening). Not from the first decision: with velocity rules, the workers route
     thousands of payments to their stages before the first is decided."""
     decisions = [topics.decisions_topic(m) for m in config.members]
     wait_until_screening(workers, 300)
     cpu_before = sum(process_stats(w.pid)[0] for w in workers)
-    stamps = collect_timestamps(settings, decisions, config.payments, 600, "screening")
+    stamps = collect_stamps(settings, decisions, config.payments, 600, "screening")
     return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
 
 
@@ -140,50 +148,11 @@ def reference_phase(
     return backlog_figures(stamps, cpu_used)
 
 
-def backlog_figures(stamps: dict[bytes, int], cpu_s: float) -> tuple[float, float]:
-    """Throughput (payments/s) and CPU per payment (ms) of a backlog's decisions."""
-    return rate_from_timestamps(list(stamps.values())), 1000.0 * cpu_s / max(1, len(stamps))
-
-
-def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, float]:
-    """Offer `offered_rate` payments/s for `latency_seconds`; decision latency in ms."""
-    count = int(config.offered_rate * config.latency_seconds)
-    sent: dict[bytes, int] = {}
-
-    def delivered(err: Any, msg: Any) -> None:
-        if err is None:
-            sent[msg.key()] = msg.timestamp()[1]
-
-    out = Producer({**settings.kafka_client_config(), "linger.ms": 0})
-    started = time.perf_counter()
-    for i, payment in enumerate(synthetic.payments(config.members, count, (), 0.0, seed=99)):
-        payment["txn_id"] = f"lat-{i}"
-        out.produce(
-            topics.payments_topic(payment["member_id"]),
-            orjson.dumps(payment),
-            payment["txn_id"].encode(),
-            on_delivery=delivered,
-        )
-        out.poll(0)
-        ahead = (i + 1) / config.offered_rate - (time.perf_counter() - started)
-        if ahead > 0:
-            time.sleep(ahead)
-    out.flush(30)
-    decided = collect_timestamps(
-        settings,
-        [topics.decisions_topic(m) for m in config.members],
-        config.payments + count,
-        120,
-        "latency",
-    )
-    latencies = [float(decided[k] - sent[k]) for k in sent if k in decided]
-    return {
-        "offered_eps": config.offered_rate,
-        "decided": len(latencies),
-        "p50": statistics.median(latencies) if latencies else -1.0,
-        "p95": percentile(latencies, 0.95) if latencies else -1.0,
-        "p99": percentile(latencies, 0.99) if latencies else -1.0,
-    }
+def backlog_figures(stamps: dict[bytes, Stamp], cpu_s: float) -> tuple[float, float]:
+    """Throughput (payments/s, between the first and last record timestamp) and CPU per
+    payment (ms) of a backlog's outputs."""
+    rate = rate_from_timestamps([s.record_ms for s in stamps.values()])
+    return rate, 1000.0 * cpu_s / max(1, len(stamps))
 
 
 def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str, Any]:
@@ -194,6 +163,11 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
     solo = reference_config(config, "solo", workers=1) if config.workers > 1 else None
     bare = reference_config(config, "no-rules", rules=()) if config.rules else None
     references = [c for c in (solo, bare) if c is not None]
+    masking = masking_speed.run()
+    progress(
+        f"masking: {masking['typical']['mb_per_s']:,.0f} MB/s typical, "
+        f"{masking['card_heavy']['payments_per_s']:,.0f} card-heavy payments/s"
+    )
     started = time.perf_counter()
     sample = prepare_broker(
         settings,
@@ -212,7 +186,7 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
     progress(f"raw ceiling: {raw:,.0f} payments/s")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        baseline = faust_baseline(settings, config, work)
+        baseline, faust_spans = faust_baseline(settings, config, work)
         progress(f"stock Faust baseline: {baseline:,.0f} payments/s")
         no_rules: tuple[float, float] | None = None
         if bare is not None:
@@ -233,6 +207,10 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
                 f"latency at {config.offered_rate:,.0f}/s: p50 {latency['p50']:.1f} ms, "
                 f"p99 {latency['p99']:.1f} ms"
             )
+            changes = updates.run(settings, config.members[0])
+            progress(
+                "updates (ms): " + ", ".join(f"{k} {changes[k]['ms']}" for k in updates.FIGURES)
+            )
             peaks = [process_stats(w.pid)[1] for w in workers]
         finally:
             for worker in workers:
@@ -248,6 +226,19 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "one_worker_eps": one_worker,
         "scaling_vs_one_worker": screening / one_worker if one_worker else None,
         "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
+        "latency_spans": latency["spans"],
+        "latency_record_timestamps_ms": latency["record_timestamps_ms"],
+        "throughput_spans": {
+            "screening_eps": throughput_span(
+                "decision", "decisions.<member>", "the worker's producer", stamps.values()
+            ),
+            "faust_baseline_eps": faust_spans,
+            "raw_ceiling_eps": RAW_SPANS,
+        },
+        "timestamp_types": {
+            **latency["timestamp_types"],
+            "backlog decisions": type_names(stamps.values()),
+        },
         "latency_offered_eps": latency["offered_eps"],
         "latency_decided": latency["decided"],
         "cpu_ms_per_payment": cpu_ms,
@@ -257,4 +248,6 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "peak_memory_mb": max(peaks),
         "watchlist_entries": config.watchlist,
         "velocity_rules": len(config.rules),
+        "updates": changes,
+        "masking": masking,
     }

@@ -113,7 +113,7 @@ def write_json(path: Path | None, result: dict[str, Any]) -> None:
 
 def print_pipeline_table(result: dict[str, Any]) -> None:
     """The figures of one run against the targets."""
-    latency = result["latency_ms"]
+    latency, stamped = result["latency_ms"], result["latency_record_timestamps_ms"]
     rows = [
         ("payments decided", f"{result['decided']:,} / {result['events']:,}", "all"),
         ("screening", f"{result['screening_eps']:,.0f} /s", ">= 20,000 /s"),
@@ -128,13 +128,48 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
         ),
         ("latency p95", f"{latency['p95']:.1f} ms", ""),
         ("latency p99", f"{latency['p99']:.1f} ms", "<= 35 ms"),
+        (
+            "record timestamps p50/p99",
+            f"{stamped['p50']:.1f} / {stamped['p99']:.1f} ms",
+            "",
+        ),
         ("CPU per payment", f"{result['cpu_ms_per_payment']:.3f} ms", ""),
         *rule_cost_rows(result),
         ("peak worker memory", f"{result['peak_memory_mb']:.0f} MiB", ""),
+        *update_rows(result["updates"]),
+        *masking_rows(result["masking"]),
     ]
     click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
     for label, value, target in rows:
         click.echo(f"{label:<26}{value:>22}   {target}")
+    spans = result["latency_spans"]
+    click.echo(f"latency spans: from {spans['from']}\n               to {spans['to']}")
+
+
+def update_rows(updates: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """How long each change took to reach a decision (see its spans in the JSON)."""
+
+    def shown(name: str) -> str:
+        ms = updates[name]["ms"]
+        return "not seen" if ms is None else f"{ms:,.0f} ms"
+
+    return [
+        ("watchlist entry to block", shown("watchlist_add"), "was <= 1 s"),
+        ("revocation to unblock", shown("watchlist_revoke"), "was <= 1 s"),
+        ("velocity rule to hold", shown("velocity_rule"), "was <= 2 s"),
+    ]
+
+
+def masking_rows(masking: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Card masking speed, typical and card-heavy payments."""
+    return [
+        (
+            f"masking {kind.replace('_', '-')}",
+            f"{masking[kind]['mb_per_s']:,.1f} MB/s {masking[kind]['payments_per_s']:,.0f}/s",
+            "",
+        )
+        for kind in ("typical", "card_heavy")
+    ]
 
 
 def rule_cost_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:

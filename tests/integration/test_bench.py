@@ -1,7 +1,9 @@
 """`screening bench` and `screening bench soak` end to end on a broker of their own: a
 small benchmark decides every preloaded and every paced payment and writes the figures
-DESIGN.md names; a short soak decides every payment it offered exactly once and reports
-the worker's memory over the run."""
+DESIGN.md names, the two instants each latency and throughput figure spans, how long
+watchlist and rule changes take to reach decisions, and card masking speed; a short soak
+decides every payment it offered exactly once and reports the worker's memory over the
+run."""
 
 from __future__ import annotations
 
@@ -74,6 +76,39 @@ def test_bench_with_two_workers_and_rules_writes_every_figure_scaling_and_rule_c
     assert figures["peak_memory_mb"] > 50
     assert b"scaling (2 / 1 workers)" in run.stdout
     assert b"CPU added by the rules" in run.stdout
+    check_spans_updates_and_masking(figures)
+    assert b"velocity rule to hold" in run.stdout and b"masking card-heavy" in run.stdout
+
+
+def check_spans_updates_and_masking(figures: dict[str, Any]) -> None:
+    """Every latency and throughput figure names its two instants, on the clock the
+    timestamp types read allow; the change figures are measured and masking has rates."""
+    types = figures["timestamp_types"]
+    assert set(types) == {"payments", "decisions", "backlog decisions"}
+    on_broker = types["payments"] == types["decisions"] == "LogAppendTime"
+    spans = figures["latency_spans"]
+    assert set(spans) == {"from", "to"}
+    assert ("broker LogAppendTime" in spans["from"]) == on_broker
+    assert ("bench's consumer" in spans["to"]) == (not on_broker)
+    stamped = figures["latency_record_timestamps_ms"]
+    assert stamped["p50"] <= stamped["p95"] <= stamped["p99"] and set(stamped["spans"]) == {
+        "from",
+        "to",
+    }
+    throughput = figures["throughput_spans"]
+    assert set(throughput) == {"screening_eps", "faust_baseline_eps", "raw_ceiling_eps"}
+    assert all(set(s) == {"from", "to"} for s in throughput.values())
+    assert types["backlog decisions"] in throughput["screening_eps"]["from"]
+    updates = figures["updates"]
+    for change in ("watchlist_add", "watchlist_revoke", "velocity_rule"):
+        assert 0 < updates[change]["ms"] < 60_000, change
+        assert set(updates[change]["spans"]) == {"from", "to"}
+    masking = figures["masking"]
+    for kind in ("typical", "card_heavy"):
+        assert masking[kind]["mb_per_s"] > 0 and masking[kind]["payments_per_s"] > 0
+    # A payment with no card takes one scan; one with four is decoded and encoded again.
+    assert masking["typical"]["payments_per_s"] > masking["card_heavy"]["payments_per_s"]
+    assert set(masking["spans"]) == {"from", "to"}
 
 
 def test_soak_decides_every_offered_payment_once_and_samples_memory(
