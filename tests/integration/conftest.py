@@ -67,5 +67,5 @@ def settings(bootstrap_servers: str) -> Settings:
     from streams.kafka import admin
 
     configured = replace(Settings.from_env({}), bootstrap_servers=bootstrap_servers)
-    admin.ensure_core_topics(admin.wait_for_broker(configured, timeout_s=15), configured)
+    admin.ensure_core_topics(admin.wait_for_broker(configured, timeout_s=60), configured)
     return configured

@@ -171,7 +171,7 @@ def prepare_members(
     """Create the core topics and the members' topics, then list the entries."""
     from streams.kafka import admin
 
-    client = admin.wait_for_broker(settings, timeout_s=15)
+    client = admin.wait_for_broker(settings, timeout_s=60)
     admin.ensure_core_topics(client, settings)
     admin.ensure_member_topics(client, settings, members)
     if entries:

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def test_new_member_topic_is_served_without_restart(own_broker: str, tmp_path: Path) -> None:
     settings = Settings(bootstrap_servers=own_broker)
     first, late = unique("first"), unique("late")
-    client = admin.wait_for_broker(settings, timeout_s=15)
+    client = admin.wait_for_broker(settings, timeout_s=60)
     admin.ensure_core_topics(client, settings)
     admin.ensure_member_topics(client, settings, [first])
     worker = WorkerProcess(own_broker, tmp_path, members=None).start()

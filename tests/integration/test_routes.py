@@ -31,7 +31,7 @@ def test_new_route_alert_link_hold_and_promotion(settings: Settings, tmp_path: P
     member, tag = unique("route"), unique("r").split("-")[1]
     site, mid = f"site-{tag}.example", f"MID-{tag}".upper()
     entry_id = f"{tag}-site"
-    client = admin.wait_for_broker(settings, timeout_s=15)
+    client = admin.wait_for_broker(settings, timeout_s=60)
     admin.ensure_member_topics(client, settings, [member])
     listed = watchlist_entry(entry_id, [identifier("domain", site)], source="hotline")
     publish_entries(settings, [listed])
