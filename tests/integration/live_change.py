@@ -15,8 +15,8 @@ from streams.settings import Settings
 from tests.integration.harness import Collector, WorkerProcess, produce
 
 # How long a change may take to reach a running worker before the test fails. It takes
-# about a second (the benchmark measures it); 60 s keeps a loaded CI machine from failing
-# a test for being slow rather than wrong.
+# 60-140 ms (`screening bench`, docs/performance.md); 60 s keeps a loaded CI machine from
+# failing a test for being slow rather than wrong.
 CHANGE_WAIT_S = 60.0
 # Payments sent after the change first showed, all of which must follow it.
 AFTER_CHANGE = 10
