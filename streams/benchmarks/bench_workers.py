@@ -48,25 +48,30 @@ def start_workers(
     settings: Settings, config: BenchConfig, work: Path, app_id: str = "bench-screening"
 ) -> list[BenchWorker]:
     """`config.workers` screening workers in one consumer group, `app_id`."""
-    env = {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_MEMBERS": ",".join(config.members),
-        "SCREENING_APP_ID": app_id,
-    }
     workers = []
     for i in range(config.workers):
         port = free_port()
+        env = worker_env(settings, ",".join(config.members), work / f"worker-{i}", app_id, port)
         process = start_process(
-            ["-m", "streams.cli.main", "worker"],
-            {
-                **env,
-                "SCREENING_WEB_PORT": str(port),
-                "SCREENING_DATA_DIR": str(work / f"worker-{i}"),
-            },
-            work / f"{app_id}-{i}.log",
+            ["-m", "streams.cli.main", "worker"], env, work / f"{app_id}-{i}.log"
         )
         workers.append(BenchWorker(process, port))
     return workers
+
+
+def worker_env(
+    settings: Settings, members: str, data_dir: Path, app_id: str, port: int | None = None
+) -> dict[str, str]:
+    """What a benchmark's `screening worker` needs in its environment: the broker, the
+    members it serves (comma-separated), its group, state directory and metrics port (a
+    free one unless given)."""
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
+        "SCREENING_MEMBERS": members,
+        "SCREENING_APP_ID": app_id,
+        "SCREENING_DATA_DIR": str(data_dir),
+        "SCREENING_WEB_PORT": str(port if port is not None else free_port()),
+    }
 
 
 def payments_consumed(worker: BenchWorker) -> float:

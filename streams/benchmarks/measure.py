@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from streams.benchmarks.process_peak import vm_hwm_mib
+
 
 def percentile(values: list[float], q: float) -> float:
     """The q-quantile (0..1) of measured values."""
@@ -25,8 +27,4 @@ def process_stats(pid: int) -> tuple[float, float]:
     """(CPU seconds used, peak resident MiB) of a process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    peak = 0.0
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            peak = int(line.split()[1]) / 1024
-    return cpu, peak
+    return cpu, vm_hwm_mib(Path(f"/proc/{pid}/status").read_text()) or 0.0

@@ -13,13 +13,18 @@ from typing import Any
 PROC = Path("/proc")
 
 
-def vm_hwm_mib(status: str) -> float | None:
-    """The `VmHWM` of a /proc/<pid>/status text in MiB; None when it has none (a kernel
-    thread, a zombie)."""
+def status_mib(status: str, field: str) -> float | None:
+    """A memory field (`VmHWM`, `VmRSS`) of a /proc/<pid>/status text in MiB; None when it
+    has none (a kernel thread, a zombie)."""
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return None
+
+
+def vm_hwm_mib(status: str) -> float | None:
+    """The `VmHWM` (peak RSS) of a /proc/<pid>/status text in MiB, or None."""
+    return status_mib(status, "VmHWM")
 
 
 def parent_of(stat: str) -> int:

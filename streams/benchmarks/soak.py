@@ -23,6 +23,7 @@ from confluent_kafka import Producer
 from streams.benchmarks.backlog import prepare_broker
 from streams.benchmarks.bench_config import BenchConfig, Progress
 from streams.benchmarks.bench_workers import start_workers
+from streams.benchmarks.process_peak import status_mib
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
 from streams.kafka.client import read
@@ -53,10 +54,7 @@ class SoakConfig:
 
 def resident_mb(pid: int) -> float:
     """A process's resident memory now (VmRSS), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return status_mib(Path(f"/proc/{pid}/status").read_text(), "VmRSS") or 0.0
 
 
 def slope_per_minute(samples: list[tuple[float, float]]) -> float:

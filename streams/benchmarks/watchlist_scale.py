@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from streams.benchmarks import watchlist_lookups, worker_ready
+from streams.benchmarks import bench_workers, watchlist_lookups, worker_ready
 from streams.benchmarks.entries import entries
 from streams.kafka import admin
 from streams.kafka.publish import publish
@@ -72,7 +72,7 @@ def run(settings: Settings, count: int, progress: Callable[[str], None]) -> dict
         load_s = load(settings, path, progress)
         progress(f"loaded in {load_s:.1f}s")
         admin.ensure_member_topics(admin.admin_client(settings), settings, [MEMBER])
-        env = worker_ready.worker_env(settings, MEMBER, work / "state", APP_ID)
+        env = bench_workers.worker_env(settings, MEMBER, work / "state", APP_ID)
         starts: dict[str, dict[str, Any]] = {}
         for seed, phase in enumerate(("first_start", "restart"), start=1):
             starts[phase] = worker_ready.start_to_ready(

@@ -22,7 +22,6 @@ from streams.benchmarks.process_peak import tree_peak
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
 from streams.kafka.client import Record, produce_all, producer, read
-from streams.kafka.embedded_broker import free_port
 from streams.offline import synthetic
 from streams.settings import Settings
 
@@ -75,17 +74,6 @@ def log_milestones(log: str, spawned_at: float) -> dict[str, float]:
                 at = datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
                 found[name] = at - spawned_at
     return found
-
-
-def worker_env(settings: Settings, member: str, data_dir: Path, app_id: str) -> dict[str, str]:
-    """What a worker of one member needs in its environment."""
-    return {
-        "KAFKA_BOOTSTRAP_SERVERS": settings.bootstrap_servers,
-        "SCREENING_APP_ID": app_id,
-        "SCREENING_MEMBERS": member,
-        "SCREENING_DATA_DIR": str(data_dir),
-        "SCREENING_WEB_PORT": str(free_port()),
-    }
 
 
 def start_to_ready(

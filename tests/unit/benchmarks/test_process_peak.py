@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 
-from streams.benchmarks.process_peak import descendants, parent_of, tree_peak, vm_hwm_mib
+from streams.benchmarks.process_peak import (
+    descendants,
+    parent_of,
+    status_mib,
+    tree_peak,
+    vm_hwm_mib,
+)
 
 STATUS = "Name:\tpython\nVmPeak:\t 2000000 kB\nVmHWM:\t 1433600 kB\nVmRSS:\t 1200000 kB\n"
 
 
 def test_vm_hwm_is_read_in_mib() -> None:
     assert vm_hwm_mib(STATUS) == 1400.0
+
+
+def test_the_current_rss_is_read_from_its_own_field() -> None:
+    assert status_mib(STATUS, "VmRSS") == 1200000 / 1024
 
 
 def test_a_process_without_vm_hwm_has_no_peak() -> None:
