@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from confluent_kafka import Consumer, Message, TopicPartition
 
 from streams.kafka import topics
+from streams.kafka.client import topic_partitions
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.redelivery import PAYMENT_DIGEST_HEADER
 from streams.settings import Settings
@@ -123,13 +124,7 @@ class RecentDecisions:
         """Start offsets (`window` ago) and end offsets of the members' partitions."""
         since_ms = int((time.time() - self.window_s) * 1000)
         names = [topics.decisions_topic(m) for m in members]
-        metadata = consumer.list_topics(timeout=10)
-        wanted = [
-            TopicPartition(name, p, since_ms)
-            for name in names
-            if name in metadata.topics
-            for p in metadata.topics[name].partitions
-        ]
+        wanted = topic_partitions(consumer, names, since_ms)
         starts = consumer.offsets_for_times(wanted, timeout=10) if wanted else []
         ends: dict[tuple[str, int], int] = {}
         kept: list[TopicPartition] = []

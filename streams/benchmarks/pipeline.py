@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer
 
 from streams.benchmarks import masking_speed, updates
 from streams.benchmarks.backlog import preload_payments, prepare_broker
@@ -35,6 +35,7 @@ from streams.benchmarks.stamps import Stamp, throughput_span, type_names
 from streams.benchmarks.tail import collect_stamps
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
+from streams.kafka.client import topic_partitions
 from streams.settings import Settings
 from streams.velocity.rules_topic import publish_rules
 
@@ -56,14 +57,8 @@ def raw_ceiling(settings: Settings, config: BenchConfig) -> float:
             "fetch.wait.max.ms": 10,
         }
     )
-    metadata = consumer.list_topics(timeout=10)
-    consumer.assign(
-        [
-            TopicPartition(topics.payments_topic(m), p, OFFSET_BEGINNING)
-            for m in config.members
-            for p in metadata.topics[topics.payments_topic(m)].partitions
-        ]
-    )
+    names = [topics.payments_topic(m) for m in config.members]
+    consumer.assign(topic_partitions(consumer, names, OFFSET_BEGINNING))
     out = Producer(
         {
             **settings.kafka_client_config(),

@@ -7,10 +7,11 @@ import time
 from dataclasses import dataclass
 from types import TracebackType
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer
 from tqdm import tqdm
 
 from streams.benchmarks.stamps import Stamp, wall_ms
+from streams.kafka.client import topic_partitions
 from streams.settings import Settings
 
 # The longest the broker holds an empty fetch: the most a receipt can lag the record's
@@ -41,13 +42,7 @@ class Tail:
                 "fetch.wait.max.ms": FETCH_WAIT_MS,
             }
         )
-        metadata = self.consumer.list_topics(timeout=10)
-        partitions = [
-            TopicPartition(name, p)
-            for name in names
-            if name in metadata.topics
-            for p in metadata.topics[name].partitions
-        ]
+        partitions = topic_partitions(self.consumer, names, OFFSET_BEGINNING)
         for tp in partitions:
             # The end offset resolved now, so nothing produced after this returns is missed.
             tp.offset = (

@@ -56,6 +56,18 @@ def produce_all(
         raise RuntimeError(f"{remaining} records to {topic} were not delivered")
 
 
+def topic_partitions(consumer: Consumer, names: list[str], offset: int) -> list[TopicPartition]:
+    """Every partition of those of `names` that exist on the broker, each at `offset` (an
+    offset, a logical one such as OFFSET_BEGINNING, or a time in ms for offsets_for_times)."""
+    metadata = consumer.list_topics(timeout=10)
+    return [
+        TopicPartition(name, p, offset)
+        for name in names
+        if name in metadata.topics
+        for p in metadata.topics[name].partitions
+    ]
+
+
 def read(
     settings: Settings,
     topic_names: list[str],
@@ -76,16 +88,8 @@ def read(
         }
     )
     try:
-        metadata = consumer.list_topics(timeout=10)
         start = OFFSET_BEGINNING if from_beginning else OFFSET_END
-        consumer.assign(
-            [
-                TopicPartition(name, p, start)
-                for name in topic_names
-                if name in metadata.topics
-                for p in metadata.topics[name].partitions
-            ]
-        )
+        consumer.assign(topic_partitions(consumer, topic_names, start))
         seen: list[Record] = []
         deadline = time.monotonic() + total_timeout_s
         last = time.monotonic()
