@@ -52,7 +52,7 @@ def broker(engine: str, listen: str, nodes: int, data_dir: Path | None) -> None:
         for name, given in (("--nodes", nodes != 1), ("--data-dir", data_dir is not None)):
             if given:
                 raise click.UsageError(
-                    f"{name} needs --engine kafka (tansu keeps one node in memory)"
+                    f"{name} needs --engine kafka (tansu runs one node in memory)"
                 )
         run_tansu(host, port)
     else:
