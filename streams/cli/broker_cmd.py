@@ -102,7 +102,8 @@ def run_kafka(host: str, port: int, nodes: int, data_dir: Path | None) -> None:
     except KeyboardInterrupt:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     finally:
-        echo("stopping Apache Kafka")
+        if cluster.processes:
+            echo("stopping Apache Kafka")
         cluster.stop()
 
 
