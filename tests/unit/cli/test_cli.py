@@ -135,6 +135,35 @@ def test_bad_listen_argument_is_one_line_error() -> None:
     assert "HOST:PORT" in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["--nodes", "3"], "--nodes needs --engine kafka"),
+        (["--data-dir", "/tmp/x"], "--data-dir needs --engine kafka"),
+        (["--engine", "zookeeper"], "'zookeeper' is not one of 'tansu', 'kafka'"),
+        (["--engine", "kafka", "--nodes", "0"], "0 is not in the range 1<=x<=9"),
+    ],
+)
+def test_broker_options_the_engine_cannot_honour_are_refused(args: list[str], named: str) -> None:
+    result = CliRunner().invoke(cli, ["broker", *args])
+    assert result.exit_code == 2
+    assert named in result.output
+
+
+def test_kafka_without_java_is_one_line_naming_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streams.kafka import kafka_runtime
+
+    monkeypatch.setattr(kafka_runtime.shutil, "which", lambda name: None)
+    result = CliRunner().invoke(cli, ["broker", "--engine", "kafka"])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: --engine kafka needs java (17+) and mvn on PATH (Debian: apt-get install "
+        "openjdk-17-jre-headless maven); --engine tansu runs without them"
+    ]
+
+
 def test_bad_members_argument_is_one_line_error() -> None:
     result = CliRunner().invoke(cli, ["produce", "--members", "Bad_Member"])
     assert result.exit_code == 2
