@@ -241,8 +241,12 @@ class KafkaCluster:
         stored = self.data_dir / CLUSTER_ID_FILE
         if stored.exists():
             return stored.read_text().strip()
-        # Kafka wants a base64 UUID (what `kafka-storage.sh random-uuid` prints).
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # Kafka wants a base64 UUID (what `kafka-storage.sh random-uuid` prints); like
+        # Kafka's own, never one starting with "-", which the storage tool would take for
+        # an option (one id in 64).
+        cluster_id = "-"
+        while cluster_id.startswith("-"):
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         stored.write_text(cluster_id + "\n")
         return cluster_id
 
