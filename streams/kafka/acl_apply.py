@@ -10,13 +10,16 @@ added.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AclBinding,
+    AclBindingFilter,
     AclOperation,
     AclPermissionType,
     AdminClient,
@@ -197,9 +200,41 @@ def _create_topics(client: AdminClient, members: Sequence[str], settings: Settin
 
 
 def _create_acls(client: AdminClient, acls: Sequence[Acl]) -> None:
-    futures = client.create_acls([binding(acl) for acl in acls], request_timeout=REQUEST_TIMEOUT_S)
+    bindings = [binding(acl) for acl in acls]
+    futures = client.create_acls(bindings, request_timeout=REQUEST_TIMEOUT_S)
     for acl_binding, future in futures.items():
         _result(future, f"creating ACL {acl_binding}")
+    _await_acls(client, set(bindings))
+
+
+def _await_acls(client: AdminClient, bindings: set[AclBinding]) -> None:
+    """Return once the broker's authorizer holds every binding: the controller answers
+    CreateAcls when it has committed them, and a broker applies them a moment later (a
+    member logging in at once was refused its own topic)."""
+    # None matches any name, principal and host (the stubs type them as str only).
+    anything: Any = None
+    everything = AclBindingFilter(
+        ResourceType.ANY,
+        anything,
+        ResourcePatternType.ANY,
+        anything,
+        anything,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
+    deadline = time.monotonic() + REQUEST_TIMEOUT_S
+    while True:
+        future = client.describe_acls(everything, request_timeout=REQUEST_TIMEOUT_S)
+        try:
+            held = set(future.result())
+        except KafkaException as exc:
+            raise AclError(f"listing ACLs: {exc.args[0].str()}") from None
+        missing = len(bindings - held)
+        if not missing:
+            return
+        if time.monotonic() >= deadline:
+            raise AclError(f"{missing} ACL binding(s) not in effect after {REQUEST_TIMEOUT_S}s")
+        time.sleep(0.2)
 
 
 def _result(future: object, what: str) -> None:
