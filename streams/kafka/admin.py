@@ -27,9 +27,10 @@ class BrokerRefused(BrokerUnavailable):
 
 # librdkafka's codes for a refused login and a failed TLS handshake (certificate not
 # trusted, host name not in it, TLS against a plain listener).
+# (By name: librdkafka's local error codes are the underscored KafkaError constants.)
 _REFUSALS = {
-    KafkaError._AUTHENTICATION: "authentication failed: Kafka at {} refused the login",
-    KafkaError._SSL: "TLS with Kafka at {} failed",
+    "_AUTHENTICATION": "authentication failed: Kafka at {} refused the login",
+    "_SSL": "TLS with Kafka at {} failed",
 }
 
 
@@ -101,7 +102,7 @@ class _Refusal:
         self.reason: tuple[str, str] | None = None
 
     def __call__(self, error: KafkaError) -> None:
-        what = _REFUSALS.get(error.code())
+        what = _REFUSALS.get(error.name())
         if what is not None and self.reason is None:
             # "sasl_ssl://host:port/bootstrap: SASL authentication error: ..." -> the detail.
             detail = error.str().split(": ", 1)[-1]
