@@ -39,8 +39,16 @@ SUPERVISE_INTERVAL_S = 0.5
     type=click.Path(file_okay=False, path_type=Path),
     help="kafka: keep the log here across restarts (default: a temporary directory)",
 )
+@click.option(
+    "--secure",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="kafka: SASL_SSL (SCRAM-SHA-512) with a private CA and an ACL authorizer; the super "
+    "user's client settings in DIR/admin.json",
+)
 @friendly
-def broker(engine: str, listen: str, nodes: int, data_dir: Path | None) -> None:
+def broker(
+    engine: str, listen: str, nodes: int, data_dir: Path | None, secure: Path | None
+) -> None:
     """Run a Kafka-protocol broker in the foreground until Ctrl-C or SIGTERM."""
     from streams.kafka.embedded_broker import parse_listen
 
@@ -49,14 +57,17 @@ def broker(engine: str, listen: str, nodes: int, data_dir: Path | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--listen") from None
     if engine == "tansu":
-        for name, given in (("--nodes", nodes != 1), ("--data-dir", data_dir is not None)):
+        in_memory = "tansu runs one node in memory"
+        for name, given, why in (
+            ("--nodes", nodes != 1, in_memory),
+            ("--data-dir", data_dir is not None, in_memory),
+            ("--secure", secure is not None, "the embedded broker runs without SASL and ACLs"),
+        ):
             if given:
-                raise click.UsageError(
-                    f"{name} needs --engine kafka (tansu runs one node in memory)"
-                )
+                raise click.UsageError(f"{name} needs --engine kafka ({why})")
         run_tansu(host, port)
     else:
-        run_kafka(host, port, nodes, data_dir)
+        run_kafka(host, port, nodes, data_dir, secure)
 
 
 def run_tansu(host: str, port: int) -> None:
@@ -71,7 +82,9 @@ def run_tansu(host: str, port: int) -> None:
         raise click.ClickException(f"cannot run broker {command[0]}: {exc}") from None
 
 
-def run_kafka(host: str, port: int, nodes: int, data_dir: Path | None) -> None:
+def run_kafka(
+    host: str, port: int, nodes: int, data_dir: Path | None, secure: Path | None = None
+) -> None:
     """Start Apache Kafka, report it ready, supervise its nodes until told to stop."""
     from streams.kafka.kafka_cluster import KafkaCluster
     from streams.kafka.kafka_runtime import kafka_version
@@ -80,6 +93,11 @@ def run_kafka(host: str, port: int, nodes: int, data_dir: Path | None) -> None:
         click.echo(line, err=True)
 
     cluster = KafkaCluster(host, port, nodes, data_dir, progress=echo)
+    admin_file = None
+    if secure is not None:
+        from streams.kafka import secure_profile
+
+        admin_file = secure_profile.configure(cluster, secure_profile.prepare(secure, host))
     _interrupt_on_sigterm()
     started = time.monotonic()
     try:
@@ -90,6 +108,11 @@ def run_kafka(host: str, port: int, nodes: int, data_dir: Path | None) -> None:
             f"{nodes} node{'s' if nodes > 1 else ''}, ready in {time.monotonic() - started:.1f}s;"
             f" data in {where}; Ctrl-C stops)"
         )
+        if admin_file is not None:
+            echo(
+                "SASL_SSL (SCRAM-SHA-512), ACL authorizer (denies what no ACL allows); "
+                f"super user settings in {admin_file}"
+            )
         for node in cluster.nodes:
             echo(f"node {node.node_id} on {node.address} pid {cluster.pids()[node.node_id]}")
         while True:

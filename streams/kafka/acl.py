@@ -12,7 +12,9 @@ Principals (SASL/SCRAM user names, `User:<name>`):
   is enough.
 - the screening worker, `User:screening` by default: READ on every `payments.*`; WRITE on
   every `decisions.*` and CREATE there (a member discovered at run time gets its decisions
-  topic from the worker); READ on `watchlist`, `rules`, `watchlist.links`; WRITE on `alerts`,
+  topic from the worker), and READ there: a restarted worker reads back the decisions it
+  made (streams/agents/recent_decisions.py), so a redelivered payment gets the same one;
+  READ on `watchlist`, `rules`, `watchlist.links`; WRITE on `alerts`,
   `dlq.payments`, `watchlist.links`; everything on its internal topics (repartition, changelog
   and velocity stage topics start with the app id and with `screening`); READ on its
   consumer groups (prefixed by the app id); IDEMPOTENT_WRITE on the cluster.
@@ -157,7 +159,14 @@ def worker_acls(principal: str, app_id: str = DEFAULT_APP_ID) -> list[Acl]:
     return [
         *_grant(principal, "TOPIC", "PREFIXED", topics.PAYMENTS_PREFIX, "READ", "DESCRIBE"),
         *_grant(
-            principal, "TOPIC", "PREFIXED", topics.DECISIONS_PREFIX, "WRITE", "DESCRIBE", "CREATE"
+            principal,
+            "TOPIC",
+            "PREFIXED",
+            topics.DECISIONS_PREFIX,
+            "READ",
+            "WRITE",
+            "DESCRIBE",
+            "CREATE",
         ),
         *_grant(principal, "TOPIC", "LITERAL", topics.WATCHLIST, "READ", "DESCRIBE"),
         *_grant(principal, "TOPIC", "LITERAL", topics.RULES, "READ", "DESCRIBE"),

@@ -4,8 +4,10 @@ discover members from their `payments.<member>` topics."""
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from typing import Any
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from streams.kafka import topics
@@ -16,6 +18,20 @@ COMPACTED = {"cleanup.policy": "compact"}
 
 class BrokerUnavailable(RuntimeError):
     """The broker did not answer; the message names the bootstrap servers."""
+
+
+class BrokerRefused(BrokerUnavailable):
+    """The broker answered but refused the client's login or TLS handshake: retrying with
+    the same settings cannot help. The message says which and names no secret."""
+
+
+# librdkafka's codes for a refused login and a failed TLS handshake (certificate not
+# trusted, host name not in it, TLS against a plain listener).
+# (By name: librdkafka's local error codes are the underscored KafkaError constants.)
+_REFUSALS = {
+    "_AUTHENTICATION": "authentication failed: Kafka at {} refused the login",
+    "_SSL": "TLS with Kafka at {} failed",
+}
 
 
 def admin_client(settings: Settings) -> AdminClient:
@@ -33,20 +49,64 @@ def list_topics(admin: AdminClient, timeout_s: float = 10.0) -> dict[str, int]:
 
 
 def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> AdminClient:
-    """Retry until the broker answers metadata; BrokerUnavailable with a clear message."""
-    admin = admin_client(settings)
+    """Retry until the broker answers metadata; BrokerUnavailable with a clear message,
+    BrokerRefused at once when it refuses the credentials or the TLS handshake."""
+    wait_for_cluster(
+        settings.kafka_client_config(),
+        timeout_s,
+        address_hint="KAFKA_BOOTSTRAP_SERVERS",
+        security_hint="KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_CAFILE",
+    )
+    return admin_client(settings)
+
+
+def wait_for_cluster(
+    config: Mapping[str, str | int | float | bool],
+    timeout_s: float,
+    address_hint: str,
+    security_hint: str,
+) -> None:
+    """Return once the cluster `config` names answers metadata; BrokerUnavailable after
+    `timeout_s`, BrokerRefused as soon as it refuses the login or the TLS handshake (a
+    retry loop would never end). The hints say where the address and the security
+    settings came from (variables, a file). The probe client is silent: a refusal is
+    reported once, here, not logged on every retry."""
+    refusal = _Refusal()
+    probe_config: dict[str, Any] = {**config, "log_level": 0, "error_cb": refusal}
+    probe = AdminClient(probe_config)
+    bootstrap = config.get("bootstrap.servers")
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            list_topics(admin, timeout_s=5.0)
-            return admin
+            list_topics(probe, timeout_s=1.0)
+            return
         except BrokerUnavailable:
+            probe.poll(0)  # serves the error callback
+            if refusal.reason is not None:
+                what, detail = refusal.reason
+                raise BrokerRefused(
+                    f"{what.format(bootstrap)}: {detail} (check {security_hint})"
+                ) from None
             if time.monotonic() >= deadline:
                 raise BrokerUnavailable(
-                    f"no Kafka broker answered at {settings.bootstrap_servers} "
-                    f"within {timeout_s:.0f}s (KAFKA_BOOTSTRAP_SERVERS)"
+                    f"no Kafka broker answered at {bootstrap} "
+                    f"within {timeout_s:.0f}s ({address_hint})"
                 ) from None
-            time.sleep(1.0)
+            time.sleep(0.5)
+
+
+class _Refusal:
+    """librdkafka's error callback: keeps the first refusal, ignores transient errors."""
+
+    def __init__(self) -> None:
+        self.reason: tuple[str, str] | None = None
+
+    def __call__(self, error: KafkaError) -> None:
+        what = _REFUSALS.get(error.name())
+        if what is not None and self.reason is None:
+            # "sasl_ssl://host:port/bootstrap: SASL authentication error: ..." -> the detail.
+            detail = error.str().split(": ", 1)[-1]
+            self.reason = (what, detail)
 
 
 def ensure_topics(
@@ -73,16 +133,17 @@ def ensure_topics(
     return missing
 
 
-def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
+def ensure_core_topics(admin: AdminClient, settings: Settings) -> list[str]:
     """The shared topics: compacted watchlist and rules, alerts and the dead-letter topic,
-    and the internal velocity stage topics (as many partitions as the stage tables)."""
-    ensure_topics(
+    and the internal velocity stage topics (as many partitions as the stage tables);
+    returns the names created."""
+    created = ensure_topics(
         admin,
         [topics.WATCHLIST, topics.RULES, topics.LINKS],
         settings.topic_partitions,
         COMPACTED,
     )
-    ensure_topics(
+    return created + ensure_topics(
         admin,
         [
             topics.ALERTS,
@@ -93,12 +154,13 @@ def ensure_core_topics(admin: AdminClient, settings: Settings) -> None:
     )
 
 
-def ensure_member_topics(admin: AdminClient, settings: Settings, members: list[str]) -> None:
-    """`payments.<member>` and `decisions.<member>` for each member."""
+def ensure_member_topics(admin: AdminClient, settings: Settings, members: list[str]) -> list[str]:
+    """`payments.<member>` and `decisions.<member>` for each member; returns the names
+    created."""
     names = [topics.payments_topic(m) for m in members] + [
         topics.decisions_topic(m) for m in members
     ]
-    ensure_topics(admin, names, settings.topic_partitions)
+    return ensure_topics(admin, names, settings.topic_partitions)
 
 
 def discover_members(admin: AdminClient) -> list[str]:

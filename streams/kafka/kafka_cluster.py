@@ -7,13 +7,15 @@ from __future__ import annotations
 import base64
 import contextlib
 import ctypes
+import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,9 +100,13 @@ def node_properties(
 
 
 def write_properties(path: Path, properties: Mapping[str, str]) -> None:
-    """A Java properties file (values here never need escaping beyond backslashes)."""
+    """A Java properties file (values here never need escaping beyond backslashes), mode
+    600: the secure profile's holds the brokers' own password."""
     lines = [f"{key}={value.replace(chr(92), chr(92) * 2)}" for key, value in properties.items()]
-    path.write_text("\n".join(lines) + "\n")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
 
 
 def _die_with_parent() -> None:
@@ -124,6 +130,7 @@ class KafkaCluster:
         heap: str = DEFAULT_HEAP,
         client_listener: Mapping[str, str] | None = None,
         client_config: Mapping[str, str] | None = None,
+        format_arguments: Sequence[str] = (),
     ) -> None:
         if nodes < 1:
             raise BrokerError(f"--nodes {nodes}: a cluster needs at least one node")
@@ -136,6 +143,8 @@ class KafkaCluster:
         self.client_listener = dict(client_listener or {})
         # What a client needs beyond bootstrap.servers to reach the cluster (secure profile).
         self.client_config = dict(client_config or {})
+        # Extra StorageTool `format` arguments (the secure profile's SCRAM credentials).
+        self.format_arguments = list(format_arguments)
         self.nodes: list[KafkaNode] = []
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self._temporary = data_dir is None
@@ -232,8 +241,12 @@ class KafkaCluster:
         stored = self.data_dir / CLUSTER_ID_FILE
         if stored.exists():
             return stored.read_text().strip()
-        # Kafka wants a base64 UUID (what `kafka-storage.sh random-uuid` prints).
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # Kafka wants a base64 UUID (what `kafka-storage.sh random-uuid` prints); like
+        # Kafka's own, never one starting with "-", which the storage tool would take for
+        # an option (one id in 64).
+        cluster_id = "-"
+        while cluster_id.startswith("-"):
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         stored.write_text(cluster_id + "\n")
         return cluster_id
 
@@ -251,14 +264,17 @@ class KafkaCluster:
                 "--config",
                 str(node.properties_file),
                 "--ignore-formatted",
+                *self.format_arguments,
             ],
             capture_output=True,
             text=True,
             check=False,
         )
         if result.returncode != 0:
-            detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:]
-            raise BrokerError(f"formatting node {node.node_id} failed: {' '.join(detail)}")
+            detail = " ".join((result.stderr.strip() or result.stdout.strip()).splitlines()[-1:])
+            # The secure profile's SCRAM arguments carry passwords; an error may echo them.
+            detail = re.sub(r"password=[^,\]\s]*", "password=***", detail)
+            raise BrokerError(f"formatting node {node.node_id} failed: {detail}")
 
     def _launch(self, node: KafkaNode) -> None:
         with node.log_file.open("ab") as log:
