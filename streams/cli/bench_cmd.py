@@ -4,7 +4,6 @@ by the commands that run them, so the command line loads neither otherwise."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,22 @@ json_option = click.option(
 watchlist_entries_option = click.option(
     "--watchlist-entries", type=click.IntRange(min=100), default=100_000, show_default=True
 )
-bootstrap_option = click.option("--bootstrap", help="use this broker instead of an embedded one")
+bootstrap_option = click.option(
+    "--bootstrap", help="use this broker instead of starting one (overrides --engine)"
+)
+# The brokers a benchmark can start for itself (streams.benchmarks.bench_broker.ENGINES).
+ENGINES = ("tansu", "kafka")
+ENGINE_HELP = (
+    "the broker the benchmark starts: tansu (embedded, memory storage) or kafka (a "
+    "one-node Apache Kafka, needs java and mvn)"
+)
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="tansu",
+    show_default=True,
+    help=ENGINE_HELP,
+)
 rules_option = click.option(
     "--rules",
     "rules_file",
@@ -52,6 +66,13 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
     help="how long the latency phase offers payments",
 )
 @bootstrap_option
+@click.option(
+    "--engine",
+    type=click.Choice([*ENGINES, "both"]),
+    default="tansu",
+    show_default=True,
+    help=ENGINE_HELP + "; both: the whole benchmark on tansu, then on kafka, side by side",
+)
 @rules_option
 @click.pass_context
 @friendly
@@ -64,13 +85,16 @@ def bench(
     rate: float,
     latency_seconds: float,
     bootstrap: str | None,
+    engine: str,
     rules_file: Path | None,
 ) -> None:
     """The screening benchmark (throughput against stock Faust and the raw client,
-    latency, CPU, memory); `bench watchlist` measures the watchlist at scale. Each starts
-    an embedded broker unless --bootstrap is given."""
+    latency, CPU, memory); `bench watchlist` measures the watchlist at scale, `bench soak`
+    a long run. Each starts a broker of --engine unless --bootstrap is given."""
     if ctx.invoked_subcommand is not None:
         return
+    if engine == "both" and bootstrap:
+        raise click.UsageError("--engine both starts both brokers; it cannot use --bootstrap")
     from streams.benchmarks import pipeline
     from streams.benchmarks.bench_config import BenchConfig
 
@@ -82,7 +106,14 @@ def bench(
         latency_seconds=latency_seconds,
         rules=rules_in(rules_file),
     )
-    result = run_on_broker(bootstrap, lambda s: pipeline.run(s, config, progress))
+    if engine == "both":
+        results = {
+            e: run_on_broker(e, None, lambda s: pipeline.run(s, config, progress)) for e in ENGINES
+        }
+        print_side_by_side(results)
+        write_json(json_file, {"engines": list(ENGINES), **results})
+        return
+    result = run_on_broker(engine, bootstrap, lambda s: pipeline.run(s, config, progress))
     print_pipeline_table(result)
     write_json(json_file, result)
 
@@ -93,16 +124,12 @@ def progress(message: str) -> None:
 
 
 def run_on_broker(
-    bootstrap: str | None, benchmark: Callable[[Settings], dict[str, Any]]
+    engine: str, bootstrap: str | None, benchmark: Callable[[Settings], dict[str, Any]]
 ) -> dict[str, Any]:
-    """Run a benchmark against --bootstrap, or an embedded broker started for it."""
-    settings = settings_from_env()
-    if bootstrap:
-        return benchmark(replace(settings, bootstrap_servers=bootstrap))
-    from streams.kafka.embedded_broker import EmbeddedBroker
+    """Run a benchmark against --bootstrap, or a broker of `engine` started for it."""
+    from streams.benchmarks import bench_broker
 
-    with EmbeddedBroker(binary=settings.broker_bin) as broker:
-        return benchmark(replace(settings, bootstrap_servers=broker.bootstrap_servers))
+    return bench_broker.run_on_broker(settings_from_env(), engine, bootstrap, benchmark, progress)
 
 
 def write_json(path: Path | None, result: dict[str, Any]) -> None:
@@ -113,8 +140,44 @@ def write_json(path: Path | None, result: dict[str, Any]) -> None:
 
 def print_pipeline_table(result: dict[str, Any]) -> None:
     """The figures of one run against the targets."""
+    click.echo(f"broker: {broker_name(result['broker'])}")
+    click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
+    for label, value, target in pipeline_rows(result):
+        click.echo(f"{label:<26}{value:>22}   {target}")
+    spans = result["latency_spans"]
+    click.echo(f"latency spans: from {spans['from']}\n               to {spans['to']}")
+
+
+def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
+    """The figures of the runs on each engine (one command, one after the other), a column
+    each, against the targets; then what each engine's latency spans."""
+    first = next(iter(results.values()))
+    click.echo(f"workers: {first['workers']}, watchlist: {first['watchlist_entries']:,}")
+    header = "".join(f"{engine:>24}" for engine in results)
+    click.echo(f"{'figure':<26}{header}   target")
+    columns = [pipeline_rows(r) for r in results.values()]
+    for cells in zip(*columns, strict=True):
+        values = "".join(f"{value:>24}" for _, value, _ in cells)
+        click.echo(f"{cells[0][0]:<26}{values}   {cells[0][2]}")
+    for engine, result in results.items():
+        spans = result["latency_spans"]
+        click.echo(f"{engine} ({broker_name(result['broker'])}) latency spans:")
+        click.echo(f"  from {spans['from']}\n  to   {spans['to']}")
+
+
+def broker_name(broker: dict[str, Any]) -> str:
+    """What the run's broker was, in a few words."""
+    if broker["engine"] == "external":
+        return f"external, {broker['bootstrap']}"
+    if broker["engine"] == "kafka":
+        return f"Apache Kafka {broker['version']}, {broker['nodes']} node"
+    return "tansu (embedded), memory storage"
+
+
+def pipeline_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, value, target) of every figure of one run."""
     latency, stamped = result["latency_ms"], result["latency_record_timestamps_ms"]
-    rows = [
+    return [
         ("payments decided", f"{result['decided']:,} / {result['events']:,}", "all"),
         ("screening", f"{result['screening_eps']:,.0f} /s", ">= 20,000 /s"),
         ("stock Faust baseline", f"{result['faust_baseline_eps']:,.0f} /s", ""),
@@ -139,11 +202,6 @@ def print_pipeline_table(result: dict[str, Any]) -> None:
         *update_rows(result["updates"]),
         *masking_rows(result["masking"]),
     ]
-    click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
-    for label, value, target in rows:
-        click.echo(f"{label:<26}{value:>22}   {target}")
-    spans = result["latency_spans"]
-    click.echo(f"latency spans: from {spans['from']}\n               to {spans['to']}")
 
 
 def update_rows(updates: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -202,14 +260,15 @@ def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
     "--entries", "count", type=click.IntRange(min=1000), default=1_000_000, show_default=True
 )
 @bootstrap_option
+@engine_option
 @json_option
 @friendly
-def watchlist(count: int, bootstrap: str | None, json_file: Path | None) -> None:
+def watchlist(count: int, bootstrap: str | None, engine: str, json_file: Path | None) -> None:
     """Load, restart, memory and lookup figures for a watchlist of COUNT entries (a
     quarter of them names)."""
     from streams.benchmarks import watchlist_scale
 
-    result = run_on_broker(bootstrap, lambda s: watchlist_scale.run(s, count, progress))
+    result = run_on_broker(engine, bootstrap, lambda s: watchlist_scale.run(s, count, progress))
     print_table(result)
     write_json(json_file, result)
 
@@ -224,12 +283,23 @@ def print_table(result: dict[str, Any]) -> None:
         click.echo(note)
 
 
+def lag_pair(result: dict[str, Any], name: str) -> str:
+    """A soak's largest lag over the whole run and after the warm-up."""
+    return f"{result[name]:,.0f} / {result[name + '_after_warmup']:,.0f} after warm-up"
+
+
+def latency_triple(latency: dict[str, float]) -> str:
+    """p50 / p95 / p99 in milliseconds."""
+    return f"{latency['p50']:.0f} / {latency['p95']:.0f} / {latency['p99']:.0f} ms"
+
+
 @bench.command("soak")
 @click.option("--minutes", type=click.FloatRange(min=0.5), default=10.0, show_default=True)
 @rate_option(1000.0, 10, "offered payments/s")
 @watchlist_entries_option
 @rules_option
 @bootstrap_option
+@engine_option
 @json_option
 @friendly
 def soak_command(
@@ -238,10 +308,12 @@ def soak_command(
     watchlist_entries: int,
     rules_file: Path | None,
     bootstrap: str | None,
+    engine: str,
     json_file: Path | None,
 ) -> None:
     """One worker under a steady load for MINUTES: its memory after the warm-up (the
-    first fifth) against the end, and every payment decided exactly once."""
+    first fifth) against the end, its consumer lag and decision latency over the run, and
+    every payment decided exactly once."""
     from streams.benchmarks import soak
 
     config = soak.SoakConfig(
@@ -250,8 +322,9 @@ def soak_command(
         watchlist=watchlist_entries,
         rules=rules_in(rules_file),
     )
-    result = run_on_broker(bootstrap, lambda s: soak.run(s, config, progress))
+    result = run_on_broker(engine, bootstrap, lambda s: soak.run(s, config, progress))
     rows = [
+        ("broker", broker_name(result["broker"]), ""),
         ("payments offered", f"{result['offered']:,} at {result['offered_eps']:,.0f} /s", ""),
         ("decided exactly once", f"{result['decided_once']:,}", "all"),
         ("decided more than once", f"{result['decided_more_than_once']:,}", "0"),
@@ -260,7 +333,13 @@ def soak_command(
         ("memory at the end", f"{result['rss_end_mb']:.0f} MiB", ""),
         ("growth after warm-up", f"{result['growth_after_warmup_mb']:+.1f} MiB", "none"),
         ("slope after warm-up", f"{result['slope_mb_per_min']:+.2f} MiB/min", "~0"),
+        ("max consumer lag", lag_pair(result, "max_consumer_lag"), "bounded"),
+        ("max offered, undecided", lag_pair(result, "max_undecided_backlog"), "bounded"),
+        ("latency p50 / p95 / p99", latency_triple(result["latency_ms"]), "after warm-up"),
+        ("  whole run", latency_triple(result["latency_all_ms"]), ""),
     ]
     for label, value, target in rows:
-        click.echo(f"{label:<26}{value:>26}   {target}")
+        click.echo(f"{label:<26}{value:>32}   {target}")
+    spans = result["latency_spans"]
+    click.echo(f"latency spans: from {spans['from']}\n               to {spans['to']}")
     write_json(json_file, result)

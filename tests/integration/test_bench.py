@@ -3,7 +3,8 @@ small benchmark decides every preloaded and every paced payment and writes the f
 DESIGN.md names, the two instants each latency and throughput figure spans, how long
 watchlist and rule changes take to reach decisions, and card masking speed; a short soak
 decides every payment it offered exactly once and reports the worker's memory over the
-run."""
+run. With `--engine kafka` both start a one-node Apache Kafka of their own, which stamps
+records with its append time, so their latencies run broker to broker."""
 
 from __future__ import annotations
 
@@ -143,3 +144,78 @@ def test_soak_refuses_a_run_too_short_to_judge(own_broker: str) -> None:
     assert run.returncode == 2
     assert b"--minutes" in run.stderr
     assert b"Traceback" not in run.stderr
+
+
+def kafka_bench(
+    bootstrap_servers: str, tmp_path: Path, *args: str
+) -> tuple[subprocess.CompletedProcess[bytes], dict[str, Any]]:
+    """`screening bench ARGS --engine kafka`: the finished run (checked to have succeeded)
+    and the figures of its --json file. The environment's broker is not used."""
+    results = tmp_path / "bench.json"
+    run = screening(
+        "bench", *args, "--engine", "kafka", "--json", str(results), bootstrap=bootstrap_servers
+    )
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    return run, orjson.loads(results.read_bytes())
+
+
+def test_bench_on_kafka_decides_everything_broker_to_broker(
+    bootstrap_servers: str, tmp_path: Path
+) -> None:
+    run, figures = kafka_bench(
+        bootstrap_servers,
+        tmp_path,
+        "--payments",
+        "1000",
+        "--watchlist-entries",
+        "1000",
+        "--rate",
+        "200",
+        "--latency-seconds",
+        "5",
+    )
+    assert figures["broker"]["engine"] == "kafka" and figures["broker"]["nodes"] == 1
+    assert figures["events"] == figures["decided"] == 1000
+    assert figures["latency_decided"] == 1000
+    assert figures["timestamp_types"] == {
+        "payments": "LogAppendTime",
+        "decisions": "LogAppendTime",
+        "backlog decisions": "LogAppendTime",
+    }
+    assert "broker LogAppendTime" in figures["latency_spans"]["to"]
+    assert "broker LogAppendTime" in figures["throughput_spans"]["screening_eps"]["from"]
+    check_spans_updates_and_masking(figures)
+    assert b"broker: Apache Kafka" in run.stdout
+
+
+def test_soak_on_kafka_decides_every_payment_with_bounded_lag(
+    bootstrap_servers: str, tmp_path: Path
+) -> None:
+    run, figures = kafka_bench(
+        bootstrap_servers,
+        tmp_path,
+        "soak",
+        "--minutes",
+        "0.5",
+        "--rate",
+        "200",
+        "--watchlist-entries",
+        "1000",
+    )
+    assert figures["broker"]["engine"] == "kafka"
+    assert figures["offered"] == figures["decided_once"] == 6000
+    assert figures["decided_more_than_once"] == figures["undecided"] == 0
+    # 200/s to a worker that decides thousands a second: once it has started (after the
+    # warm-up, the first fifth), what waits at any sample is under five seconds' worth.
+    assert 0 <= figures["max_consumer_lag_after_warmup"] < 1000
+    assert 0 <= figures["max_undecided_backlog_after_warmup"] < 1000
+    assert figures["max_consumer_lag"] >= figures["max_consumer_lag_after_warmup"]
+    assert len(figures["lag_samples"]) >= 4
+    assert figures["latency_sampled"] == 600  # every tenth payment
+    assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
+    assert figures["timestamp_types"] == {
+        "payments": "LogAppendTime",
+        "decisions": "LogAppendTime",
+    }
+    assert "broker LogAppendTime" in figures["latency_spans"]["from"]
+    assert b"max consumer lag" in run.stdout

@@ -1,13 +1,23 @@
-"""The soak benchmark's figures: memory growth after the warm-up, its slope, and the
-count of payments decided once, more than once and not at all."""
+"""The soak benchmark's figures: memory growth after the warm-up, its slope, the count of
+payments decided once, more than once and not at all, the largest lag sampled, and the
+latency of the sampled payments after the warm-up."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import pytest
+from confluent_kafka import TIMESTAMP_CREATE_TIME, TIMESTAMP_LOG_APPEND_TIME
 
-from streams.benchmarks.soak import decision_counts, memory_figures, slope_per_minute
+from streams.benchmarks.soak import (
+    Progressing,
+    decision_counts,
+    lag_figures,
+    latency_figures,
+    memory_figures,
+    slope_per_minute,
+)
+from streams.benchmarks.stamps import Stamp
 
 
 def test_slope_of_steady_growth_is_its_rate_per_minute() -> None:
@@ -57,3 +67,53 @@ def test_every_offered_payment_is_counted_once_twice_or_missing() -> None:
         "decided_more_than_once": 1,
         "undecided": 1,
     }
+
+
+def test_lag_is_its_largest_sample_over_the_run_and_after_the_warm_up() -> None:
+    # The worker starts with a backlog (the payments offered while it replays the
+    # watchlist), then keeps up; its metrics page does not answer at first.
+    lags = [(0.0, None, 10), (10.0, 900.0, 1200), (130.0, 30.0, 40), (140.0, 12.0, 25)]
+    figures = lag_figures(lags, warmup_s=120.0)
+    assert figures["max_consumer_lag"] == 900.0
+    assert figures["max_consumer_lag_after_warmup"] == 30.0
+    assert figures["max_undecided_backlog"] == 1200
+    assert figures["max_undecided_backlog_after_warmup"] == 40
+    assert figures["lag_samples"][0] == [0.0, None, 10]
+
+
+def test_lag_never_sampled_reads_as_minus_one() -> None:
+    figures = lag_figures([(0.0, None, 0)], warmup_s=120.0)
+    assert figures["max_consumer_lag"] == figures["max_consumer_lag_after_warmup"] == -1.0
+
+
+def stamped(kind: int, offset_ms: float, sent_at: float, latency: float) -> tuple[Stamp, Stamp]:
+    """A payment sent at `sent_at` and decided `latency` ms later, by both clocks (the
+    broker's running `offset_ms` ahead of the bench's)."""
+    sent = Stamp(kind, int(sent_at + offset_ms), sent_at)
+    return sent, Stamp(kind, int(sent_at + offset_ms + latency), sent_at + latency + 1)
+
+
+def test_latency_after_the_warm_up_leaves_out_payments_met_while_starting() -> None:
+    seen = Progressing(started_ms=1_000_000.0)
+    for i, (at, latency) in enumerate([(0.0, 3000.0), (1_000.0, 2000.0), (200_000.0, 8.0)]):
+        key = f"t{i}".encode()
+        seen.sent[key], seen.received[key] = stamped(
+            TIMESTAMP_LOG_APPEND_TIME, 5.0, seen.started_ms + at, latency
+        )
+    figures = latency_figures(seen, warmup_s=120.0)
+    assert figures["latency_ms"]["p50"] == figures["latency_ms"]["p99"] == 8.0
+    assert figures["latency_all_ms"]["p99"] == 3000.0
+    assert figures["latency_sampled"] == 3
+    assert "broker LogAppendTime" in figures["latency_spans"]["from"]
+    assert figures["timestamp_types"] == {
+        "payments": "LogAppendTime",
+        "decisions": "LogAppendTime",
+    }
+
+
+def test_latency_on_create_time_runs_on_the_bench_clock() -> None:
+    seen = Progressing(started_ms=0.0)
+    seen.sent[b"t"], seen.received[b"t"] = stamped(TIMESTAMP_CREATE_TIME, 0.0, 500_000.0, 8.0)
+    figures = latency_figures(seen, warmup_s=120.0)
+    assert figures["latency_ms"]["p50"] == 9.0  # received one ms after the decision's stamp
+    assert "bench's consumer" in figures["latency_spans"]["to"]
