@@ -26,8 +26,12 @@ lint: $(STAMP)
 test-tools:
 	@bash deploy/dev/install-test-tools.sh
 
+# Unit tests and the whole integration suite on the default broker (Apache Kafka where java
+# and mvn are on PATH; SCREENING_TEST_BROKER=kafka|tansu picks one), then the smoke set on
+# the embedded broker, which `screening demo` runs on.
 test: lint test-tools
 	$(BIN)/pytest
+	SCREENING_TEST_BROKER=tansu $(BIN)/pytest -m smoke tests/integration
 
 bench: $(STAMP)
 	$(BIN)/screening bench --json bench.json

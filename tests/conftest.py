@@ -58,3 +58,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("external tools")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from tests.integration.brokers import why_engine
+
+    try:
+        return f"integration broker: {why_engine()}"
+    except ValueError as exc:
+        return f"integration broker: {exc}"

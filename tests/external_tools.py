@@ -1,5 +1,6 @@
 """The external programs a test run called (promtool, docker-compose), with their
-versions and the tests that called them, for the run's closing summary."""
+versions and the tests that called them, and the broker the integration tests ran on, for
+the run's closing summary."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ class ToolUse:
 
 
 USED: dict[str, ToolUse] = {}
+# The session's broker as it announced itself, and how many fresh ones single tests had.
+BROKER: dict[str, str | int] = {}
 
 
 def record(program: str) -> None:
@@ -30,9 +33,27 @@ def record(program: str) -> None:
         USED[program].tests.append(current)
 
 
+def record_broker(description: str, fresh: bool = False) -> None:
+    """Note the session's broker (`description`), or one more fresh broker of a test's own."""
+    if fresh:
+        BROKER["fresh"] = int(BROKER.get("fresh", 0)) + 1
+    else:
+        BROKER["session"] = description
+
+
+def broker_line() -> list[str]:
+    """The integration broker's line, when integration tests ran."""
+    if not BROKER:
+        return []
+    fresh = int(BROKER.get("fresh", 0))
+    more = f"; plus {fresh} fresh broker{'s' * (fresh != 1)} for single tests" if fresh else ""
+    return [f"integration broker: {BROKER.get('session', 'none for the session')}{more}"]
+
+
 def summary_lines() -> list[str]:
-    """One line per program used: its version and how many tests ran it."""
-    return [
+    """The integration broker, then one line per program used: its version and how many
+    tests ran it."""
+    return broker_line() + [
         f"{program}: {use.version} (run by {len(use.tests)} tests: "
         f"{', '.join(test.rsplit('::', 1)[-1] for test in use.tests)})"
         for program, use in sorted(USED.items())

@@ -3,12 +3,10 @@ backlog of synthetic payments on the broker."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from confluent_kafka.admin import AdminClient
 
 from streams.benchmarks.bench_config import BenchConfig
 from streams.benchmarks.entries import entries
@@ -43,24 +41,9 @@ def prepare_broker(
         topics.decisions_topic(m) for m in members
     ]
     admin.ensure_topics(client, [*names, *extra_topics], partitions, LOG_APPEND_TIME)
-    wait_for_topics(client, [*names, *extra_topics])
     if rules:
         publish_rules(settings, rules)
     return publish_watchlist(settings, watchlist)
-
-
-def wait_for_topics(client: AdminClient, names: Sequence[str], timeout_s: float = 30.0) -> None:
-    """Return once the broker's metadata lists every one of `names`. Apache Kafka answers
-    a topic's creation before its brokers' metadata has it, and a consumer assigned the
-    partitions of the topics it finds then would silently read nothing from the others."""
-    deadline = time.monotonic() + timeout_s
-    while missing := set(names) - set(admin.list_topics(client)):
-        if time.monotonic() > deadline:
-            raise TimeoutError(
-                f"topics not in the broker's metadata after {timeout_s:.0f}s: "
-                f"{', '.join(sorted(missing))}"
-            )
-        time.sleep(0.1)
 
 
 def publish_watchlist(settings: Settings, count: int) -> list[dict[str, Any]]:

@@ -56,8 +56,9 @@ INVENTORY: tuple[Internal, ...] = (
         "_flag_changes",
         ("streams.faust_ext.conductor:resubscribe",),
         "Re-subscribes the consumer once a new member's payments topic is added to the "
-        "agent's channel: Faust's pattern subscription subscribes to nothing on the "
-        "embedded broker and there is no public call for it.",
+        "agent's channel: Faust's pattern subscription subscribes to nothing on any "
+        "broker (its conductor subscribes to named topics only) and there is no public "
+        "call for it.",
     ),
     Internal(
         "faust.transport.conductor.Conductor",

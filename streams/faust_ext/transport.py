@@ -26,6 +26,7 @@ from streams.settings import Settings
 log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_ATTR = "screening_fetch_max_wait_ms"
+READ_PAST_ENDS_ATTR = "screening_read_past_end_offsets"
 NATIVE_CONFIG_ATTR = "screening_native_producer_config"
 # How long a stopping worker waits for its last records to be delivered.
 NATIVE_STOP_FLUSH_S = 10.0
@@ -35,6 +36,12 @@ def set_fetch_max_wait(app: Any, wait_ms: int) -> None:
     """Make `app`'s worker consumer wait at most `wait_ms` for a fetch's data (the
     settings' `fetch_max_wait_ms`); without it, the settings' default."""
     setattr(app, FETCH_MAX_WAIT_ATTR, wait_ms)
+
+
+def set_read_past_end_offsets(app: Any, read_past: bool) -> None:
+    """Whether `app`'s table recovery reads each changelog past its reported end offset
+    (`true_end_offsets`; the broker profile's choice); without it, it does."""
+    setattr(app, READ_PAST_ENDS_ATTR, read_past)
 
 
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -59,7 +66,7 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # Table recovery needs them exact; Faust's end-offset monitor asks every few
         # seconds for the stream partitions, where the reported ones are good enough.
         changelogs = {tp: end for tp, end in reported.items() if tp.topic.endswith("-changelog")}
-        if not changelogs:
+        if not changelogs or not getattr(self.app, READ_PAST_ENDS_ATTR, True):
             return reported
         return {**reported, **await true_end_offsets(self.new_probe, changelogs)}
 

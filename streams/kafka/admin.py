@@ -11,6 +11,7 @@ from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from streams.kafka import topics
+from streams.kafka.broker_profile import BrokerProfile, profile_of, replication_factor
 from streams.settings import Settings
 
 COMPACTED = {"cleanup.policy": "compact"}
@@ -39,13 +40,27 @@ def admin_client(settings: Settings) -> AdminClient:
     return AdminClient(settings.kafka_client_config())
 
 
-def list_topics(admin: AdminClient, timeout_s: float = 10.0) -> dict[str, int]:
-    """Topic name -> partition count; BrokerUnavailable if the broker does not answer."""
+def cluster_metadata(admin: AdminClient, timeout_s: float = 10.0) -> Any:
+    """The broker's metadata (ClusterMetadata); BrokerUnavailable if it does not answer."""
     try:
-        metadata = admin.list_topics(timeout=timeout_s)
+        return admin.list_topics(timeout=timeout_s)
     except KafkaException as exc:
         raise BrokerUnavailable(f"broker did not answer: {exc}") from None
+
+
+def topics_of(metadata: Any) -> dict[str, int]:
+    """Topic name -> partition count of the topics in `metadata` without an error."""
     return {name: len(t.partitions) for name, t in metadata.topics.items() if not t.error}
+
+
+def list_topics(admin: AdminClient, timeout_s: float = 10.0) -> dict[str, int]:
+    """Topic name -> partition count; BrokerUnavailable if the broker does not answer."""
+    return topics_of(cluster_metadata(admin, timeout_s))
+
+
+def broker_profile(admin: AdminClient) -> BrokerProfile:
+    """What the project does differently on this broker (`streams.kafka.broker_profile`)."""
+    return profile_of(cluster_metadata(admin))
 
 
 def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> AdminClient:
@@ -115,13 +130,16 @@ def ensure_topics(
     partitions: int,
     config: dict[str, str] | None = None,
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created."""
-    existing = list_topics(admin)
+    """Create the topics that do not exist yet, with `replication_factor` of the brokers
+    in the metadata; returns the names created."""
+    metadata = cluster_metadata(admin)
+    existing = topics_of(metadata)
     missing = [n for n in dict.fromkeys(names) if n not in existing]
     if not missing:
         return []
+    replicas = replication_factor(len(metadata.brokers))
     futures = admin.create_topics(
-        [NewTopic(n, partitions, 1, config=dict(config or {})) for n in missing],
+        [NewTopic(n, partitions, replicas, config=dict(config or {})) for n in missing],
         operation_timeout=10,
     )
     for future in futures.values():
@@ -130,7 +148,34 @@ def ensure_topics(
         except KafkaException as exc:
             if "TOPIC_ALREADY_EXISTS" not in str(exc):
                 raise
+    wait_until_served(admin, missing)
     return missing
+
+
+def wait_until_served(admin: AdminClient, names: list[str], timeout_s: float = 15.0) -> None:
+    """Wait until the broker's metadata shows every topic of `names` with a leader for each
+    partition. Apache Kafka confirms a creation once its controller has it, and a broker's
+    metadata follows a moment later: a client that asks at once is told there is no such
+    topic. TimeoutError when they are not served within `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        metadata = cluster_metadata(admin)
+        pending = [name for name in names if not _served(metadata, name)]
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"topics created but not served within {timeout_s:.0f}s: {pending}")
+        time.sleep(0.05)
+
+
+def _served(metadata: Any, name: str) -> bool:
+    topic = metadata.topics.get(name)
+    return (
+        topic is not None
+        and not topic.error
+        and bool(topic.partitions)
+        and all(p.leader >= 0 for p in topic.partitions.values())
+    )
 
 
 def ensure_core_topics(admin: AdminClient, settings: Settings) -> list[str]:

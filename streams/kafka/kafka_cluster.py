@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.kafka.broker_error import BrokerError
+from streams.kafka.broker_profile import replication_factor
 from streams.kafka.child_process import terminate
 from streams.kafka.embedded_broker import free_port
 from streams.kafka.kafka_runtime import LOG4J_CONFIG, kafka_classpath, require_java_and_maven
@@ -27,11 +28,6 @@ from streams.kafka.kafka_runtime import LOG4J_CONFIG, kafka_classpath, require_j
 CLUSTER_ID_FILE = "cluster.id"
 # Per node; three nodes and a worker fit a 2-core, few-GiB machine.
 DEFAULT_HEAP = "512m"
-
-
-def replication_factor(brokers: int) -> int:
-    """Replicas per partition on a cluster of `brokers`: 3 where there are three."""
-    return min(3, brokers)
 
 
 def min_insync_replicas(brokers: int) -> int:

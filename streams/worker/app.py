@@ -9,7 +9,12 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.faust_ext.conductor import set_resubscribe_delay
 from streams.faust_ext.raw_schema import RawSchema
-from streams.faust_ext.transport import set_fetch_max_wait, use_native_producer
+from streams.faust_ext.transport import (
+    set_fetch_max_wait,
+    set_read_past_end_offsets,
+    use_native_producer,
+)
+from streams.kafka.broker_profile import BrokerProfile
 from streams.settings import Settings
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
@@ -17,9 +22,11 @@ from streams.settings import Settings
 RESUBSCRIBE_DELAY_S = 3.0
 
 
-def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faust.App, Any]:
-    """Consumes settings and the member payment topics to serve; produces the app and its
-    payments topic (whose name list may grow as members appear)."""
+def create_app(
+    settings: Settings, payment_topic_names: list[str], profile: BrokerProfile
+) -> tuple[faust.App, Any]:
+    """Consumes settings, the member payment topics to serve and the broker's profile;
+    produces the app and its payments topic (whose name list may grow as members appear)."""
     app = faust.App(
         settings.app_id,
         broker=[f"screening://{server}" for server in settings.bootstrap_servers.split(",")],
@@ -33,6 +40,9 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         web_in_thread=False,
         topic_partitions=settings.topic_partitions,
         topic_allow_declare=True,
+        topic_replication_factor=profile.replication_factor,
+        # Not Faust's 60 s: a worker that died hands its partitions over within seconds
+        # (a choice for failover time on every broker, not a broker workaround).
         broker_rebalance_timeout=5,
         broker_session_timeout=10,
         broker_heartbeat_interval=1,
@@ -45,6 +55,7 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
     )
     set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
     set_fetch_max_wait(app, settings.fetch_max_wait_ms)
+    set_read_past_end_offsets(app, profile.read_past_end_offsets)
     use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(*payment_topic_names, schema=RawSchema())
 

@@ -49,9 +49,11 @@ def initial_members(settings: Settings, client: Any) -> list[str]:
 def build_worker_app(settings: Settings) -> faust.App:
     """The wired Faust app; raises admin.BrokerUnavailable when no broker answers."""
     client = admin.wait_for_broker(settings)
+    profile = admin.broker_profile(client)
+    log.info("broker: %s", profile.describe())
     admin.ensure_core_topics(client, settings)
     members = initial_members(settings, client)
-    app, payments = create_app(settings, [topics.payments_topic(m) for m in members])
+    app, payments = create_app(settings, [topics.payments_topic(m) for m in members], profile)
     metrics.serve_members(members)
 
     index = WatchlistIndex()
@@ -93,7 +95,8 @@ def build_worker_app(settings: Settings) -> faust.App:
 
 def add_payment_topics(app: faust.App, payments: Any, names: list[str]) -> None:
     """Add topics to the payments channel and every clone the agent iterates, then ask
-    Faust's conductor to re-subscribe (Faust has no working pattern subscription here)."""
+    Faust's conductor to re-subscribe: Faust's conductor subscribes to named topics only,
+    so `app.topic(pattern=...)` subscribes to nothing on any broker."""
     originals = set(payments.topics)
     for channel in [payments, *app.topics]:
         if set(getattr(channel, "topics", ())) == originals:

@@ -1,63 +1,65 @@
 """A real Kafka-protocol broker for integration tests: KAFKA_BOOTSTRAP_SERVERS when set,
-testcontainers' Kafka when a Docker engine answers, the embedded broker otherwise."""
+otherwise the one SCREENING_TEST_BROKER names (`kafka`: Apache Kafka, the default where
+java and mvn are on PATH; `tansu`: the embedded broker), started with `screening broker`.
+No Docker engine runs on the project's machines: a Kafka run elsewhere (a container) is
+reached through KAFKA_BOOTSTRAP_SERVERS."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
 
-from streams.kafka.embedded_broker import EmbeddedBroker
 from streams.settings import Settings
+from tests.external_tools import record_broker
+from tests.integration.brokers import BrokerCommand, chosen_engine, why_engine
 
 pytestmark = pytest.mark.integration
 
 
-def docker_engine_answers() -> bool:
-    """True when a Docker engine (not just the client) responds."""
-    try:
-        result = subprocess.run(
-            ["docker", "info", "--format", "{{.ServerVersion}}"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0 and bool(result.stdout.strip())
-
-
-def embedded_broker() -> EmbeddedBroker:
-    """An embedded broker, run from SCREENING_BROKER_BIN when set, as the commands do."""
-    return EmbeddedBroker(binary=Settings.from_env().broker_bin)
+@pytest.fixture(scope="session")
+def engine() -> str:
+    """`kafka` or `tansu`: the engine of the session's broker and of fresh ones."""
+    return chosen_engine()
 
 
 @pytest.fixture(scope="session")
-def bootstrap_servers() -> Iterator[str]:
+def bootstrap_servers(engine: str) -> Iterator[str]:
     """The broker every integration test talks to."""
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
+        record_broker(f"{external} (KAFKA_BOOTSTRAP_SERVERS)")
         yield external
         return
-    if docker_engine_answers():
-        from testcontainers.kafka import KafkaContainer
-
-        with KafkaContainer("apache/kafka:3.9.0").with_kraft() as kafka:
-            yield kafka.get_bootstrap_server()
-        return
-    with embedded_broker() as broker:
+    with BrokerCommand(engine) as broker:
+        record_broker(f"{broker.description} ({why_engine()})")
         yield broker.bootstrap_servers
 
 
 @pytest.fixture
-def own_broker(bootstrap_servers: str) -> Iterator[str]:
-    """A fresh embedded broker of this test's own: for a discovering worker that would
-    otherwise serve every other test's member topics, and for restart tests, which the
-    embedded broker's group state left by earlier tests can stall (see the test)."""
-    with embedded_broker() as broker:
+def own_broker(engine: str) -> Iterator[str]:
+    """A fresh broker of this test's own, on every engine: for a discovering worker that
+    would otherwise serve every other test's member topics, and for tests that read
+    everything the broker holds or topics shared by every test (the dead-letter topic,
+    the benchmarks')."""
+    with BrokerCommand(engine) as broker:
+        record_broker(broker.description, fresh=True)
+        yield broker.bootstrap_servers
+
+
+@pytest.fixture
+def restart_broker(engine: str, bootstrap_servers: str) -> Iterator[str]:
+    """A broker for a test that restarts a worker's consumer group: a fresh one on the
+    embedded broker, where a group restarted after other tests' groups came and went was
+    seen not to fetch again; the session's broker on Apache Kafka, which has no such
+    state."""
+    if engine == "kafka" or os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield bootstrap_servers
+        return
+    with BrokerCommand(engine) as broker:
+        record_broker(broker.description, fresh=True)
         yield broker.bootstrap_servers
 
 

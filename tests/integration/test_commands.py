@@ -1,4 +1,4 @@
-"""Commands that talk to a broker: broker, watchlist load, produce and tail."""
+"""Commands that talk to a broker: demo, broker, watchlist load, produce and tail."""
 
 from __future__ import annotations
 
@@ -21,6 +21,19 @@ pytestmark = pytest.mark.integration
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample-watchlist.jsonl"
 
 
+@pytest.mark.smoke
+def test_demo_decides_every_payment_on_the_embedded_broker() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "streams.cli.main", "demo", "--payments", "300"],
+        capture_output=True,
+        timeout=240,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr.decode(errors="replace")[-2000:]
+    assert b"streamed 300 payments and 3 malformed messages" in run.stdout
+
+
+@pytest.mark.smoke
 def test_broker_command_serves_kafka_protocol(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
@@ -53,6 +66,7 @@ def test_broker_binary_override_must_exist() -> None:
     ]
 
 
+@pytest.mark.smoke
 def test_watchlist_load_jsonl_and_csv(settings: Settings, tmp_path: Path) -> None:
     tag = unique("csv")
     csv_file = tmp_path / "entries.csv"
@@ -117,6 +131,7 @@ def test_watchlist_load_refuses_a_bad_line_and_publishes_nothing(
     assert good_id.encode() not in keys
 
 
+@pytest.mark.smoke
 def test_produce_then_tail(settings: Settings) -> None:
     member = unique("gen")
     result = screening(

@@ -84,6 +84,7 @@ def decisions_by_txn(records: list[dict[str, object]], member: str) -> Counter[s
     )
 
 
+@pytest.mark.smoke
 def test_interleaved_members_variants_and_malformed_input(
     settings: Settings, worker: WorkerProcess, members: list[str], tag: str
 ) -> None:

@@ -124,11 +124,11 @@ def test_applied_rule_changes_decisions_and_disabling_stops_it(
 
 
 def test_window_state_survives_sigkill_of_the_worker(
-    own_broker: str, member: str, tmp_path: Path
+    restart_broker: str, member: str, tmp_path: Path
 ) -> None:
-    # A broker of its own: on the embedded broker, a group restarted after other tests'
-    # groups came and went was seen not to fetch again (Apache Kafka has no such state).
-    bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
+    # restart_broker: on the embedded broker, a group restarted after other tests' groups
+    # came and went was seen not to fetch again (Apache Kafka has no such state).
+    bootstrap_servers, settings = restart_broker, Settings(bootstrap_servers=restart_broker)
     k = 5
     rule_id = unique("crash")
     apply_rules(
@@ -193,12 +193,12 @@ def test_window_state_survives_sigkill_of_the_worker(
 
 
 def test_state_of_a_payee_never_paid_again_is_deleted_after_a_restart_too(
-    own_broker: str, member: str, tmp_path: Path
+    restart_broker: str, member: str, tmp_path: Path
 ) -> None:
-    # The payee's key comes back from the changelog after the SIGKILL; once the stream
-    # is past the rule's window plus grace, a sweep deletes it: a tombstone on the
-    # changelog, and the live payees' keys stay.
-    bootstrap_servers, settings = own_broker, Settings(bootstrap_servers=own_broker)
+    # restart_broker: see the test above. The payee's key comes back from the changelog
+    # after the SIGKILL; once the stream is past the rule's window plus grace, a sweep
+    # deletes it: a tombstone on the changelog, and the live payees' keys stay.
+    bootstrap_servers, settings = restart_broker, Settings(bootstrap_servers=restart_broker)
     rule = rule_doc(unique("expiry"), window="1m", threshold=2, members=[member])  # horizon 61 min
     apply_rules(bootstrap_servers, tmp_path / "rules.yaml", [rule])
     worker = start_worker_with_entries(bootstrap_servers, [member], [], tmp_path)

@@ -13,10 +13,13 @@ from faust.exceptions import ProducerSendError
 
 from streams.faust_ext.native_producer import NativeSender, native_config
 from streams.faust_ext.transport import NATIVE_CONFIG_ATTR, Producer
+from streams.kafka.broker_profile import profile_for
 from streams.kafka.embedded_broker import free_port
 from streams.settings import Settings
 from streams.worker.app import create_app
 from tests.unit.faust_ext.producer_app import producer_app
+
+TANSU_PROFILE = profile_for("tansu_cluster", 1)
 
 
 def unreachable(**extra: Any) -> dict[str, Any]:
@@ -69,7 +72,7 @@ def test_config_keeps_the_connection_and_sets_order_durability_and_partitioner()
 
 def test_the_worker_app_asks_its_producer_to_send_through_librdkafka() -> None:
     settings = Settings(bootstrap_servers="b1:9092,b2:9092")
-    app, _ = create_app(settings, ["payments.acme-bank"])
+    app, _ = create_app(settings, ["payments.acme-bank"], TANSU_PROFILE)
     assert getattr(app, NATIVE_CONFIG_ATTR) == settings.kafka_client_config()
 
 

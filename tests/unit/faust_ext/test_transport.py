@@ -7,7 +7,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from streams.faust_ext.transport import true_end_offsets
+from streams.faust_ext.transport import READ_PAST_ENDS_ATTR, true_end_offsets
+from streams.kafka.broker_profile import profile_for
 from streams.settings import Settings
 from streams.worker.app import create_app
 
@@ -47,6 +48,9 @@ class Probe:
         return out
 
 
+TANSU_PROFILE = profile_for("tansu_cluster", 1)
+
+
 def run(probe: Probe, reported: dict[str, Any]) -> dict[str, int]:
     return asyncio.run(true_end_offsets(lambda: probe, reported, budget_s=2.0))
 
@@ -68,7 +72,7 @@ def test_the_worker_consumer_waits_for_a_fetch_as_long_as_the_settings_say() -> 
 
     async def scenario() -> int:
         settings = Settings(bootstrap_servers="127.0.0.1:1", fetch_max_wait_ms=7)
-        app, _ = create_app(settings, ["payments.acme-bank"])
+        app, _ = create_app(settings, ["payments.acme-bank"], TANSU_PROFILE)
         consumer = app.consumer._thread._create_worker_consumer(app.transport)
         try:
             return int(consumer._fetch_max_wait_ms)
@@ -76,3 +80,15 @@ def test_the_worker_consumer_waits_for_a_fetch_as_long_as_the_settings_say() -> 
             await consumer.stop()
 
     assert asyncio.run(scenario()) == 7
+
+
+def test_the_broker_profile_sets_changelog_ends_and_replication_of_faust_topics() -> None:
+    settings = Settings(bootstrap_servers="127.0.0.1:1")
+    kafka, _ = create_app(
+        settings, ["payments.acme-bank"], profile_for("A15uPfc4QfKzjbGxVlQo0A", 5)
+    )
+    tansu, _ = create_app(settings, ["payments.acme-bank"], TANSU_PROFILE)
+    assert getattr(kafka, READ_PAST_ENDS_ATTR) is False
+    assert kafka.conf.topic_replication_factor == 3
+    assert getattr(tansu, READ_PAST_ENDS_ATTR) is True
+    assert tansu.conf.topic_replication_factor == 1
