@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.benchmarks.bench_config import BenchConfig
+from streams.kafka.child_process import die_with_parent
 from streams.kafka.embedded_broker import free_port
 from streams.ops.metrics_scrape import StatusError, scrape
 from streams.settings import Settings
@@ -28,6 +29,7 @@ def start_process(args: list[str], env: dict[str, str], log: Path) -> subprocess
             env={**os.environ, **env},
             stdout=handle,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
 
 

@@ -99,6 +99,7 @@ def publish_inputs(
 
 def start_worker(bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
     """A worker child process; its log goes to data_dir/worker.log."""
+    from streams.kafka.child_process import die_with_parent
     from streams.kafka.embedded_broker import free_port
 
     env = {
@@ -114,6 +115,7 @@ def start_worker(bootstrap: str, data_dir: Path) -> subprocess.Popen[bytes]:
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=die_with_parent,
         )
 
 

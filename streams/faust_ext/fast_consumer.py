@@ -37,6 +37,7 @@ be processed ahead of the records before it (see `QueuesEmptied`)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
@@ -78,6 +79,16 @@ class QueuesEmptied:
         self.happened = True
         if self.delivery is not None:
             self.delivery.cancel()
+
+
+def not_rewound(records: Mapping[Any, list[Any]], acks_enabled_for: Any) -> dict[Any, list[Any]]:
+    """The part of a fetched batch that a rewind does not fetch again: the records of
+    topics without acks (changelogs). They have no committed offset to go back to; table
+    recovery seeks them itself, to the offsets it needs, just before flow control empties
+    the queues, so the batch fetched then holds the very records recovery waits for.
+    Dropped, they were gone for good and recovery waited for them forever (a worker of
+    two stalled in five of six two-worker bench runs on Apache Kafka)."""
+    return {tp: batch for tp, batch in records.items() if not acks_enabled_for(tp.topic)}
 
 
 class BatchDrainMixin:
@@ -187,15 +198,19 @@ class BatchDrainMixin:
                         await self.rewind()
                     except Exception as exc:
                         consumer.log.warning("exception performing seek: %r", exc)
-                    unset_flag(CONSUMER_FETCHING)
-                    continue
+                    records = not_rewound(records, acks_enabled_for)
+                    if not (records and consumer.flow_active):
+                        unset_flag(CONSUMER_FETCHING)
+                        continue
                 seen_tps: dict[Any, list[Any]] = {}
                 refetching: set[Any] = set()
                 for tp, record in consumer.scheduler.iterate(records):
-                    if emptied.happened or not consumer.flow_active:
+                    if not consumer.flow_active:
                         break
                     if app.consumer_generation_id != generation_id:
                         break
+                    if emptied.happened and acks_enabled_for(tp.topic):
+                        continue  # fetched again after the rewind at the next batch
                     if not (
                         active_partitions is None
                         or tp in active_partitions
@@ -236,8 +251,8 @@ class BatchDrainMixin:
                         # The agent is behind: wait once until its queue has drained to
                         # Faust's pressure-drop level instead of once per message.
                         await consumer.wait_first(wait_for_room(queues), suspend_flow.wait())
-                        if emptied.happened:
-                            break  # the room was made by emptying the queue
+                        if emptied.happened and acks_enabled_for(tp.topic):
+                            continue  # the room was made by emptying the queue
                     handler = tp_to_handler.get(tp)
                     if (
                         handler is not None

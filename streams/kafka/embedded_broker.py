@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streams.extras import MissingExtra
 from streams.kafka.broker_error import BrokerError
-from streams.kafka.child_process import terminate
+from streams.kafka.child_process import die_with_parent, terminate
 
 # The variable behind `Settings.broker_bin`, named in errors.
 BROKER_BIN_ENV = "SCREENING_BROKER_BIN"
@@ -112,6 +112,7 @@ class EmbeddedBroker:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         try:
             wait_for_port(self.host, self.port)

@@ -5,12 +5,9 @@ waits until every broker has registered, and restarts a node whose process died.
 from __future__ import annotations
 
 import base64
-import contextlib
-import ctypes
 import os
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -21,7 +18,7 @@ from pathlib import Path
 
 from streams.kafka.broker_error import BrokerError
 from streams.kafka.broker_profile import replication_factor
-from streams.kafka.child_process import terminate
+from streams.kafka.child_process import die_with_parent, terminate
 from streams.kafka.embedded_broker import free_port
 from streams.kafka.kafka_runtime import LOG4J_CONFIG, kafka_classpath, require_java_and_maven
 
@@ -103,12 +100,6 @@ def write_properties(path: Path, properties: Mapping[str, str]) -> None:
     with os.fdopen(fd, "w") as out:
         out.write("\n".join(lines) + "\n")
     path.chmod(0o600)
-
-
-def _die_with_parent() -> None:
-    # A supervisor killed with SIGKILL must not leave orphan JVMs behind (Linux only).
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class KafkaCluster:
@@ -280,7 +271,7 @@ class KafkaCluster:
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
 
     def _wait_ready(self, timeout_s: float) -> None:

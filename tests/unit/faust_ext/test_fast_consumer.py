@@ -132,3 +132,15 @@ def test_the_rewind_uses_only_what_fausts_consumer_has() -> None:
     # The fake above stands in for these; a rename in Faust must fail here, not in a worker.
     for name in ("seek_to_committed", "earliest_offsets", "seek"):
         assert callable(getattr(faust_aiokafka.Consumer, name, None)), name
+
+
+def test_a_rewind_keeps_the_changelog_records_it_cannot_fetch_again() -> None:
+    from faust.types import TP
+
+    from streams.faust_ext.fast_consumer import not_rewound
+
+    payments, changelog = TP("payments.a", 0), TP("app-velocity.payee-changelog", 1)
+    records = {payments: ["p1", "p2"], changelog: ["c1"]}
+    kept = not_rewound(records, lambda topic: not topic.endswith("-changelog"))
+    assert kept == {changelog: ["c1"]}
+    assert not_rewound({payments: ["p1"]}, lambda topic: True) == {}
