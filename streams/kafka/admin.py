@@ -49,19 +49,35 @@ def wait_for_broker(settings: Settings, timeout_s: float = 60.0) -> AdminClient:
             time.sleep(1.0)
 
 
+def replication_factor(brokers: int) -> int:
+    """Replicas per partition on a cluster of `brokers`: 3 where there are three, so a
+    topic outlives one broker's loss with acks=all (min.insync.replicas=2)."""
+    return max(1, min(3, brokers))
+
+
+def broker_count(admin: AdminClient, timeout_s: float = 10.0) -> int:
+    """How many brokers the cluster has; BrokerUnavailable if it does not answer."""
+    try:
+        return len(admin.list_topics(timeout=timeout_s).brokers)
+    except KafkaException as exc:
+        raise BrokerUnavailable(f"broker did not answer: {exc}") from None
+
+
 def ensure_topics(
     admin: AdminClient,
     names: list[str],
     partitions: int,
     config: dict[str, str] | None = None,
 ) -> list[str]:
-    """Create the topics that do not exist yet; returns the names created."""
+    """Create the topics that do not exist yet, with `replication_factor` replicas for
+    the cluster's brokers; returns the names created."""
     existing = list_topics(admin)
     missing = [n for n in dict.fromkeys(names) if n not in existing]
     if not missing:
         return []
+    replicas = replication_factor(broker_count(admin))
     futures = admin.create_topics(
-        [NewTopic(n, partitions, 1, config=dict(config or {})) for n in missing],
+        [NewTopic(n, partitions, replicas, config=dict(config or {})) for n in missing],
         operation_timeout=10,
     )
     for future in futures.values():

@@ -17,9 +17,12 @@ from streams.settings import Settings
 RESUBSCRIBE_DELAY_S = 3.0
 
 
-def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faust.App, Any]:
-    """Consumes settings and the member payment topics to serve; produces the app and its
-    payments topic (whose name list may grow as members appear)."""
+def create_app(
+    settings: Settings, payment_topic_names: list[str], replication_factor: int = 1
+) -> tuple[faust.App, Any]:
+    """Consumes settings, the member payment topics to serve and the replicas of the
+    topics Faust creates (table changelogs); produces the app and its payments topic
+    (whose name list may grow as members appear)."""
     app = faust.App(
         settings.app_id,
         broker=[f"screening://{server}" for server in settings.bootstrap_servers.split(",")],
@@ -33,6 +36,9 @@ def create_app(settings: Settings, payment_topic_names: list[str]) -> tuple[faus
         web_in_thread=False,
         topic_partitions=settings.topic_partitions,
         topic_allow_declare=True,
+        # Changelogs with fewer replicas than the cluster's min.insync.replicas refuse
+        # every acks=all write.
+        topic_replication_factor=replication_factor,
         broker_rebalance_timeout=5,
         broker_session_timeout=10,
         broker_heartbeat_interval=1,

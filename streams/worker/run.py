@@ -51,7 +51,11 @@ def build_worker_app(settings: Settings) -> faust.App:
     client = admin.wait_for_broker(settings)
     admin.ensure_core_topics(client, settings)
     members = initial_members(settings, client)
-    app, payments = create_app(settings, [topics.payments_topic(m) for m in members])
+    app, payments = create_app(
+        settings,
+        [topics.payments_topic(m) for m in members],
+        admin.replication_factor(admin.broker_count(client)),
+    )
     metrics.serve_members(members)
 
     index = WatchlistIndex()
