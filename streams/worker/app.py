@@ -40,6 +40,8 @@ def create_app(
         web_in_thread=False,
         topic_partitions=settings.topic_partitions,
         topic_allow_declare=True,
+        # Changelogs with fewer replicas than the cluster's min.insync.replicas would
+        # refuse every acks=all write.
         topic_replication_factor=profile.replication_factor,
         # Not Faust's 60 s: a worker that died hands its partitions over within seconds
         # (a choice for failover time on every broker, not a broker workaround).
