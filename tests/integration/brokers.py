@@ -13,7 +13,7 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from streams.kafka.child_process import terminate
+from streams.kafka.child_process import die_with_parent, terminate
 from streams.kafka.embedded_broker import free_port, wait_for_port
 
 BROKER_ENV = "SCREENING_TEST_BROKER"
@@ -77,6 +77,7 @@ class BrokerCommand:
                 stdout=subprocess.DEVNULL,
                 stderr=log,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         try:
             self.ready_line = self._wait_ready()

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from streams.kafka.child_process import die_with_parent
 from streams.kafka.embedded_broker import free_port
 from streams.settings import Settings
 
@@ -62,6 +63,7 @@ class WorkerProcess:
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
             )
         return self
 

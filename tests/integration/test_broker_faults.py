@@ -27,6 +27,7 @@ import orjson
 import pytest
 
 from streams.kafka import topics
+from streams.kafka.child_process import die_with_parent
 from streams.settings import Settings
 from tests.factories import identifier, payment_bytes, watchlist_entry
 from tests.integration.harness import WorkerProcess, prepare_members, produce, unique, wait_until
@@ -84,6 +85,7 @@ class BrokerCommand:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=die_with_parent,
         )
         self.lines: list[str] = []
         self.bootstrap = ",".join(f"127.0.0.1:{port + i}" for i in range(3))

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from streams.kafka import topics
+from streams.kafka.child_process import die_with_parent
 from streams.kafka.client import read_range
 from streams.kafka.embedded_broker import free_port, wait_for_port
 from streams.settings import Settings
@@ -40,6 +41,7 @@ def test_broker_command_serves_kafka_protocol(tmp_path: Path) -> None:
         [sys.executable, "-m", "streams.cli.main", "broker", "--listen", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=die_with_parent,
     )
     try:
         wait_for_port("127.0.0.1", port)
