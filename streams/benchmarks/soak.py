@@ -276,8 +276,9 @@ def run(settings: Settings, config: SoakConfig, progress: Progress) -> dict[str,
             )
             counter.start()
             offered, samples, lags = offer(settings, config, sample, worker, seen, progress)
+            # No sample after the load: a worker gone idle once the last decision is
+            # out is not the end of a run under load (it showed as negative growth).
             counter.join()
-            samples.append((samples[-1][0], resident_mb(worker.pid)))
         finally:
             terminate(worker.process)
     warmup_s = config.minutes * 60 * config.warmup_fraction
