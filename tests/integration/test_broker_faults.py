@@ -287,7 +287,7 @@ def kill_leader(command: BrokerCommand, settings: Settings, topic: str) -> tuple
 
 
 def test_two_leader_sigkills_in_a_stream_of_100000_payments(
-    cluster: BrokerCommand, tmp_path: Path
+    cluster: BrokerCommand, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     started = time.monotonic()
     settings = Settings(bootstrap_servers=cluster.bootstrap)
@@ -341,13 +341,15 @@ def test_two_leader_sigkills_in_a_stream_of_100000_payments(
     for values in decisions.values.values():
         verdicts[orjson.loads(values[0])["decision"]] += 1
     gaps = [decisions.longest_gap(at, at + 30.0) for _, at in failovers]
-    print(
-        f"{COUNT} payments, {total} decisions ({total - len(decisions.values)} redelivered), "
-        f"{len(undecided)} undecided, {len(inconsistent)} inconsistent, verdicts "
-        f"{dict(verdicts)}; longest gap in decisions after each kill (nodes "
-        f"{[n for n, _ in failovers]}): {', '.join(f'{g:.2f}s' for g in gaps)}; "
-        f"{time.monotonic() - started:.0f}s"
-    )
+    # Shown in every run's output (CI's log included), not only when the test fails.
+    with capsys.disabled():
+        print(
+            f"{COUNT} payments, {total} decisions ({total - len(decisions.values)} redelivered), "
+            f"{len(undecided)} undecided, {len(inconsistent)} inconsistent, verdicts "
+            f"{dict(verdicts)}; longest gap in decisions after each kill (nodes "
+            f"{[n for n, _ in failovers]}): {', '.join(f'{g:.2f}s' for g in gaps)}; "
+            f"{time.monotonic() - started:.0f}s"
+        )
     assert not undecided, f"{len(undecided)} payments undecided"
     assert not inconsistent, f"redeliveries not identical: {inconsistent[:5]}"
     assert total >= COUNT
