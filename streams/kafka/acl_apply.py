@@ -36,7 +36,7 @@ from streams.kafka.acl import Acl, AclError
 from streams.kafka.client_properties import (
     SCRAM_MECHANISM,
     ClientPropertiesError,
-    new_password,
+    kept_password,
     read_properties,
     write_properties,
 )
@@ -166,16 +166,10 @@ def apply(
 
 def _password(path: Path, user: str) -> str:
     """The password of an existing credentials file for `user`, else a new one."""
-    if not path.exists():
-        return new_password()
     try:
-        properties = read_properties(path)
+        return kept_password(path, user)
     except ClientPropertiesError as exc:
         raise AclError(f"{exc}; remove it to create new credentials for {user}") from None
-    password = properties.get("sasl.password")
-    if properties.get("sasl.username") != user or not password:
-        raise AclError(f"{path}: not {user}'s credentials; remove it to create new ones")
-    return password
 
 
 def _upsert_users(client: AdminClient, passwords: dict[str, str]) -> None:

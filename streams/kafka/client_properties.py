@@ -80,3 +80,16 @@ def environment(properties: dict[str, str]) -> dict[str, str]:
 def new_password() -> str:
     """A random password: 32 URL-safe characters (192 bits), nothing to quote anywhere."""
     return secrets.token_urlsafe(24)
+
+
+def kept_password(path: Path, user: str) -> str:
+    """The password in `path` when it holds `user`'s settings, so that a re-run keeps
+    existing credentials; a new password when there is no such file. ClientPropertiesError
+    (never quoting a value) when the file is unreadable or someone else's."""
+    if not path.exists():
+        return new_password()
+    properties = read_properties(path)
+    password = properties.get("sasl.password")
+    if properties.get("sasl.username") != user or not password:
+        raise ClientPropertiesError(f"{path}: not {user}'s credentials")
+    return password

@@ -34,8 +34,8 @@ from streams.kafka.certificates import make_ca, make_server_keystore
 from streams.kafka.client_properties import (
     SCRAM_MECHANISM,
     ClientPropertiesError,
+    kept_password,
     new_password,
-    read_properties,
     scram_properties,
     write_properties,
 )
@@ -147,17 +147,10 @@ def configure(cluster: KafkaCluster, profile: SecureProfile) -> Path:
 
 
 def _admin_password(directory: Path) -> str:
-    admin_file = directory / "admin.json"
-    if not admin_file.exists():
-        return new_password()
     try:
-        properties = read_properties(admin_file)
+        return kept_password(directory / "admin.json", SUPER_USER)
     except ClientPropertiesError as exc:
         raise BrokerError(f"--secure: {exc}") from None
-    password = properties.get("sasl.password")
-    if properties.get("sasl.username") != SUPER_USER or not password:
-        raise BrokerError(f"--secure: {admin_file} is not the settings of the super user")
-    return password
 
 
 def _broker_password(path: Path) -> str:
