@@ -11,7 +11,7 @@ import orjson
 from streams.cli.errors import friendly, settings_from_env
 from streams.kafka import admin
 from streams.kafka.admin import list_topics
-from streams.kafka.client import read
+from streams.kafka.client import read, unknown_topic
 
 
 @click.command()
@@ -32,7 +32,7 @@ def tail(topic: str, from_beginning: bool, limit: int | None, idle: float) -> No
     out = sys.stdout.buffer
     names = list_topics(admin.wait_for_broker(settings, timeout_s=15))
     if topic not in names:
-        raise click.ClickException(f"topic {topic!r} does not exist")
+        raise click.ClickException(unknown_topic(settings, topic))
     for count, record in enumerate(
         read(
             settings,

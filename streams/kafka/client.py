@@ -150,7 +150,7 @@ def read_range(
     try:
         metadata = consumer.list_topics(topic, timeout=10)
         if topic not in metadata.topics or metadata.topics[topic].error is not None:
-            raise ValueError(f"topic {topic!r} does not exist")
+            raise ValueError(unknown_topic(settings, topic))
         partitions = sorted(metadata.topics[topic].partitions)
         ends = {
             p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
@@ -198,3 +198,11 @@ def read_range(
                 )
     finally:
         consumer.close()
+
+
+def unknown_topic(settings: Settings, topic: str) -> str:
+    """The one-line answer when `topic` is not in the metadata. On a secured cluster an
+    authorizer hides the topics a principal may not describe, so absence may be a refusal."""
+    if settings.security_protocol == "PLAINTEXT":
+        return f"topic {topic!r} does not exist"
+    return f"topic {topic!r} does not exist or these credentials may not see it"
