@@ -93,3 +93,12 @@ def test_a_failed_node_is_reported_by_its_last_error(tmp_path: Path) -> None:
     log.write_text("[kafka 10:00:00] WARN slow\n[kafka 10:00:01] ERROR port in use (x)\nbye\n")
     assert last_error_line(log) == "[kafka 10:00:01] ERROR port in use (x)"
     assert last_error_line(tmp_path / "missing.log") == "no log"
+
+
+def test_a_cluster_fences_a_dead_broker_within_seconds_a_lone_node_keeps_the_default() -> None:
+    cluster = nodes(3)
+    props = node_properties(cluster[0], cluster)
+    assert props["broker.session.timeout.ms"] == "3000"
+    assert int(props["broker.heartbeat.interval.ms"]) < 3000
+    (only,) = nodes(1)
+    assert "broker.session.timeout.ms" not in node_properties(only, [only])
