@@ -28,6 +28,9 @@ from streams.kafka import admin
 from streams.kafka.kafka_cluster import KafkaCluster
 from streams.settings import Settings
 
+# How long the kill check's payments take to arrive (2,000/s for its 20,000).
+KILL_FEED_S = 10.0
+
 MODES = (AT_LEAST_ONCE, EXACTLY_ONCE)
 
 
@@ -106,10 +109,17 @@ def latency(bootstrap: str, mode: str, rate: float, seconds: float) -> list[floa
 
 def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
     """The loop as a child process, SIGKILLed once a quarter of `count` payments are
-    decided and started again; the duplicates each reader sees once all are decided."""
+    decided and started again; the duplicates each reader sees once all are decided.
+    The payments arrive over `KILL_FEED_S` seconds while the loop runs, so the kill lands
+    in a transaction holding decisions: from a backlog, a fast loop could decide and
+    commit everything before the readers saw a quarter of it (seen once on a quiet
+    machine), and the kill would prove nothing."""
     settings = Settings(bootstrap_servers=bootstrap)
     member = new_member(settings, f"kill-{mode.split('_')[0]}")
-    feed(bootstrap, member, count, None, seed=4)
+    feeder = threading.Thread(
+        target=feed, args=(bootstrap, member, count, count / KILL_FEED_S, 4), daemon=True
+    )
+    feeder.start()
     command = [sys.executable, "-m", "streams.benchmarks.transactions", "loop"]
     command += [bootstrap, member, f"eos-{member}", mode]
     uncommitted: Counter[str] = Counter()
@@ -132,6 +142,7 @@ def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
         time.sleep(0.01)
     child.send_signal(signal.SIGKILL)
     child.wait()
+    feeder.join()
     child = subprocess.Popen(command)
     committed: Counter[str] = Counter()
     try:
