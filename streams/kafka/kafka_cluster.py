@@ -92,9 +92,9 @@ def node_properties(
         # Leaders move off a dead broker once the controller fences it: Kafka's 9 s
         # session makes that most of the pause in decisions. The fault test's longest gap
         # after each kill, four runs at the default: 7.9/1.1, 7.4/5.2, 7.1/8.0, 4.9/8.5 s;
-        # four at 3 s: 3.2/2.6, 4.8/1.0, 4.2/4.0, 5.1/3.6 s. A live broker fenced by
-        # mistake only moves its leaders (acks=all, two in sync). A lone node has no other
-        # replica to lead, so it keeps the default.
+        # five at 3 s: 3.2/2.6, 4.8/1.0, 4.2/4.0, 5.1/3.6, 5.7/4.1 s. A live broker fenced
+        # by mistake only moves its leaders (acks=all, two in sync). A lone node has no
+        # other replica to lead, so it keeps the default.
         properties["broker.session.timeout.ms"] = "3000"
         properties["broker.heartbeat.interval.ms"] = "1000"
     properties.update(client_listener or {})
