@@ -141,7 +141,7 @@ class NativeSender:
         return future.result()
 
     def pending(self) -> int:
-        """Records queued or in flight."""
+        """Records queued or in flight, plus events (reports, errors) not yet served."""
         return len(self._producer)
 
     async def flush(self, timeout_s: float | None = None) -> None:
