@@ -13,6 +13,12 @@ WATCHLIST = "watchlist"
 RULES = "rules"
 LINKS = "watchlist.links"
 DLQ_PAYMENTS = "dlq.payments"
+RESOLUTIONS_PREFIX = "resolutions."
+AUDIT = "audit"
+# The console's own: proposals for the coalition (compacted by proposal id) and its users
+# (compacted by user name, password hashes only), so a lost database rebuilds from topics.
+PROPOSALS = "console.proposals"
+CONSOLE_USERS = "console.users"
 
 PAYMENTS_TOPIC = re.compile(r"^payments\.([a-z0-9][a-z0-9-]*)$")
 
@@ -25,6 +31,11 @@ def payments_topic(member: str) -> str:
 def decisions_topic(member: str) -> str:
     """`decisions.<member>`."""
     return DECISIONS_PREFIX + member
+
+
+def resolutions_topic(member: str) -> str:
+    """`resolutions.<member>`."""
+    return RESOLUTIONS_PREFIX + member
 
 
 def velocity_stage_topic(app_id: str, stage: str) -> str:
