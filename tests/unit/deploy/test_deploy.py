@@ -150,6 +150,24 @@ def test_worker_can_be_scaled() -> None:
     assert "6066" in [str(port) for port in worker.get("expose", [])]
 
 
+def test_the_console_serves_on_8080_with_its_database_on_a_volume() -> None:
+    console = service("console")
+    assert console["command"] == ["console", "--listen", "0.0.0.0:8080"]
+    assert console["build"] == service("worker")["build"]
+    env = environment(console)
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["SCREENING_CONSOLE_DB"] == "sqlite:////data/console.db"
+    volumes = [str(v).split(":") for v in console["volumes"]]
+    assert ["console-data", "/data"] in volumes
+    assert "console-data" in compose()["volumes"]
+    assert "127.0.0.1:8080:8080" in console["ports"]
+    assert "/healthz" in " ".join(console["healthcheck"]["test"])
+    assert console["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert "chown screening:screening /var/lib/screening /data" in DOCKERFILE.read_text(), (
+        "the image's user must own the volume's mount point"
+    )
+
+
 def test_worker_settings_are_valid() -> None:
     from streams.settings import Settings
 
