@@ -32,19 +32,17 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
             if entry.sealed:
                 results.append(sealed_result("hold", probe.field, link.entry_id))
                 continue
-            results.append(
-                RuleResult(
-                    CODE,
-                    "hold",
-                    {
-                        "entry_id": link.entry_id,
-                        "type": link.type,
-                        "value": link.value,
-                        "source": named_source(entry.source, context.members),
-                        "status": "linked",
-                        "linked_by_txn": link.first_txn,
-                        "linked_at": iso(link.first_seen),
-                    },
-                )
-            )
+            evidence: dict[str, object] = {
+                "entry_id": link.entry_id,
+                "type": link.type,
+                "value": link.value,
+                "source": named_source(entry.source, context.members),
+                "status": "linked",
+                "linked_at": iso(link.first_seen),
+            }
+            # Another member's transaction id is that member's data: name it only to the
+            # member whose payment made the link.
+            if link.first_member == payment.member_id:
+                evidence["linked_by_txn"] = link.first_txn
+            results.append(RuleResult(CODE, "hold", evidence))
     return results
