@@ -4,7 +4,10 @@ script, which the Content-Security-Policy forbids)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Response, Security
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from streams.console.accounts import AccountStore
@@ -15,6 +18,7 @@ from streams.console.api_holds import holds_router
 from streams.console.api_models import ErrorOut, HealthOut
 from streams.console.desk import Desk
 
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8"
 
 
@@ -57,4 +61,34 @@ def create_app(desk: Desk, accounts: AccountStore) -> FastAPI:
         """The console's Prometheus metrics."""
         return Response(desk.metrics_text(), media_type=PROMETHEUS_TEXT)
 
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's document without its default 422 answers: validation errors are 400 here,
+    `{"error": "field: what is wrong"}`, as each operation lists."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title,
+            version=app.version,
+            summary=app.summary,
+            routes=app.routes,
+        )
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                responses.pop("422", None)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    responses.setdefault(
+                        "400",
+                        {
+                            "description": "bad input, naming the field",
+                            "content": {"application/json": {"schema": _ERROR_REF}},
+                        },
+                    )
+        schemas = document.get("components", {}).get("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        app.openapi_schema = document
+    return app.openapi_schema

@@ -37,9 +37,10 @@ def validation_message(errors: Sequence[Any]) -> str:
     if not errors:
         return "body: bad input"
     first = errors[0]
-    location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query")]
-    field = ".".join(location) or "body"
     kind = str(first.get("type", ""))
+    # A JSON syntax error's location is the body and the character position.
+    location = [] if kind == "json_invalid" else first.get("loc", ())
+    field = ".".join(str(p) for p in location if p not in ("body", "query", "path")) or "body"
     message = _PLAIN.get(kind) or str(first.get("msg", "bad value"))
     return f"{field}: {message}"
 
