@@ -3,8 +3,6 @@ compacted watchlist topic."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +16,17 @@ from streams.kafka.client import produce_all, producer, read
 from streams.kafka.publish import publish
 from streams.model.canonical import IDENTIFIER_KINDS
 from streams.model.payee import index_key
-from streams.model.timestamps import iso
 from streams.settings import MEMBER_PATTERN, Settings
-from streams.watchlist.entry import EntryError, encode_entry, listed_identifier, parse_override
+from streams.watchlist.entry import EntryError, encode_entry, listed_identifier
 from streams.watchlist.file import read_entries
 from streams.watchlist.hashed_entry import hashed_document
-from streams.watchlist.links import Link, link_from_document, record_key
+from streams.watchlist.links import Link, link_from_document
+from streams.watchlist.promotion import (
+    entry_record,
+    link_status_record,
+    override_document,
+    promoted_entry,
+)
 
 Records = list[tuple[bytes | None, bytes | None]]
 
@@ -108,23 +111,13 @@ def override(
         if not sep or not value:
             raise click.BadParameter(f"{text!r} is not TYPE=VALUE", param_hint="--identifier")
         items.append({"type": kind.strip(), "value": value.strip()})
-    document: dict[str, Any] = {
-        "entry_id": override_id or f"override:{member}:{entry_id}:{items[0]['value']}",
-        "kind": "override",
-        "member_id": member,
-        "overrides": entry_id,
-        "identifiers": items,
-        "source": source,
-        "reason": reason,
-        "created_at": iso(datetime.now(UTC)),
-    }
-    if expires_at:
-        document["expires_at"] = expires_at
     try:
-        parse_override(document)
+        document = override_document(
+            member, entry_id, items, source, reason, override_id, expires_at
+        )
     except EntryError as exc:
         raise click.ClickException(f"override refused: {exc}") from None
-    publish(settings_from_env(), [(document["entry_id"].encode(), encode_entry(document))])
+    publish(settings_from_env(), [entry_record(document)])
     click.echo(f"override {document['entry_id']} published", err=True)
 
 
@@ -139,21 +132,10 @@ def promote(identifier: str, entry_id: str, source: str, reason: str) -> None:
     next payment to it is blocked (or held) by WATCHLIST_MATCH, not only held."""
     settings = settings_from_env()
     link = _find_link(settings, identifier, entry_id)
-    document: dict[str, Any] = {
-        "entry_id": f"{entry_id}~{link.key}",
-        "identifiers": [{"type": link.type, "value": link.value}],
-        "action": link.action,
-        "status": "confirmed",
-        "source": source,
-        "reference": entry_id,
-        "notes": (
-            f"promoted from a link to {entry_id} established by {link.first_txn} "
-            f"({link.first_member}, {iso(link.first_seen)}); {reason}"
-        ).rstrip("; "),
-    }
+    document = promoted_entry(link, source, reason)
     note = f"promoted by {source}" + (f": {reason}" if reason else "")
     _publish_link_status(settings, link, "promoted", note)
-    publish(settings, [(document["entry_id"].encode(), encode_entry(document))])
+    publish(settings, [entry_record(document)])
     click.echo(f"entry {document['entry_id']} published", err=True)
 
 
@@ -194,6 +176,4 @@ def _find_link(settings: Settings, identifier: str, entry_id: str) -> Link:
 
 
 def _publish_link_status(settings: Settings, link: Link, status: str, note: str) -> None:
-    updated = replace(link, status=status, note=note)
-    out = producer(settings)
-    produce_all(out, topics.LINKS, [(record_key(updated), orjson.dumps(updated.document()))])
+    produce_all(producer(settings), topics.LINKS, [link_status_record(link, status, note)])
