@@ -60,13 +60,12 @@ def desk_router(desk: Desk) -> APIRouter:
         type: str = Query(..., max_length=32, description=", ".join(IDENTIFIER_KINDS)),
         value: str = Query(..., min_length=1, max_length=512),
     ) -> JSONResponse:
-        """What the coalition knows about one payee identifier (audited)."""
+        """What the coalition knows about one payee identifier (audited by the desk)."""
         require_role(principal, LOOKUP_ROLES, "look identifiers up")
         if type not in IDENTIFIER_KINDS:
             raise DeskError(400, f"type: must be one of {', '.join(IDENTIFIER_KINDS)}")
-        found = desk.lookup(principal, type, value)
-        desk.record(principal, principal.username, "lookup", f"{type}:{value}")
-        return JSONResponse(found)
+        # The desk audits the lookup itself (with the canonical value, card numbers masked).
+        return JSONResponse(desk.lookup(principal, type, value))
 
     @router.get("/api/audit", response_model=AuditOut, responses=ERRORS, tags=["audit"])
     def audit(

@@ -17,7 +17,6 @@ from streams.console.api import create_app
 from streams.console.console_settings import ConsoleSettings
 from streams.console.database import open_engine
 from streams.console.user_topic import ensure_users_topic, sync_users
-from streams.kafka.embedded_broker import parse_listen
 from streams.settings import Settings
 
 
@@ -27,10 +26,11 @@ class ConsoleError(RuntimeError):
 
 def listen_address(listen: str) -> tuple[str, int]:
     """`HOST:PORT` to its parts; ConsoleError otherwise."""
-    try:
-        return parse_listen(listen)
-    except ValueError as exc:
-        raise ConsoleError(str(exc)) from None
+    host, sep, port = listen.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConsoleError(f"--listen {listen!r} is not HOST:PORT")
+    return host, int(port)
 
 
 @contextmanager

@@ -62,8 +62,14 @@ class ConsoleProcess:
         """Start serving and wait until /healthz answers 200 (the view caught up)."""
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "streams.cli.main", "console", "--listen",
-                 f"127.0.0.1:{self.port}"],
+                [
+                    sys.executable,
+                    "-m",
+                    "streams.cli.main",
+                    "console",
+                    "--listen",
+                    f"127.0.0.1:{self.port}",
+                ],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

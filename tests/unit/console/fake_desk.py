@@ -119,6 +119,7 @@ class FakeDesk:
     def lookup(self, principal: Principal, kind: str, value: str) -> Document:
         if value == "not-valid":
             raise DeskError(400, "value: not a valid identifier")
+        self.writes.append(("audit", "lookup"))
         return {"canonical": value.lower(), "entries": [], "links": [], "decisions": []}
 
     def audit(
