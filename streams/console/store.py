@@ -48,7 +48,9 @@ class ViewStore(ViewWriter):
         if members is not None:
             query = query.where(holds_table.c.member.in_(list(members)))
         with self.engine.connect() as conn:
-            rows = conn.execute(query.order_by(holds_table.c.decided_at)).all()
+            rows = conn.execute(
+                query.order_by(holds_table.c.decided_at, holds_table.c.member, holds_table.c.txn_id)
+            ).all()
         return [state_of(r.state) for r in rows]
 
     def open_decided_at(self) -> dict[str, list[str]]:
