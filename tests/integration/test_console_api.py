@@ -340,6 +340,36 @@ def test_bad_input_is_refused_and_writes_nothing(env: DeskEnv) -> None:
     assert env.call("ana", "GET", f"/api/holds/{env.a}/a-name-2").json()["status"] == "open"
 
 
+def test_a_members_token_never_reaches_another_members_holds(env: DeskEnv) -> None:
+    theirs = f"/api/holds/{env.b}/b-wl-1"
+    block = {"outcome": "block", "reason_code": "SUSPECTED_SELLER"}
+    cases: list[tuple[str, str, Any]] = [
+        ("GET", "/api/holds?status=all", None),
+        ("GET", f"/api/holds?member={env.b}", None),
+        ("GET", f"/api/holds?member={env.b}&status=all", None),
+        ("GET", theirs, None),
+        ("POST", f"{theirs}/claim", None),
+        ("POST", f"{theirs}/resolution", block),
+        ("POST", f"{theirs}/approval", {"approve": True}),
+        ("POST", f"{theirs}/override", None),
+        ("GET", "/api/audit?user=bea&limit=1000", None),
+        ("GET", "/api/proposals?status=all", None),
+        ("POST", "/api/proposals/anything/promote", None),
+    ]
+    for user in ("ana", "sam"):
+        env.token(user)
+    before = env.written()
+    for user in ("ana", "sam"):
+        for method, path, body in cases:
+            answer = env.call(user, method, path, json=body)
+            assert answer.status_code in (200, 403, 404), (user, path, answer.text)
+            for secret in (env.b, "b-wl-1", "b-name-1", "b-payer-1"):
+                assert secret not in answer.text, (user, path, answer.text)
+    assert env.written() == before
+    held = env.call("cora", "GET", theirs).json()
+    assert held["status"] == "open" and held["claimed_by"] is None
+
+
 def test_lookup_privacy(env: DeskEnv) -> None:
     query = {"type": "domain", "value": f"HTTPS://WWW.{LISTED_DOMAIN.upper()}/x"}
     mine = env.call("ana", "GET", "/api/lookup", params=query)
