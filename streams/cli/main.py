@@ -9,6 +9,7 @@ from streams.cli import (
     backtest_cmd,
     bench_cmd,
     broker_cmd,
+    console_cmd,
     demo_cmd,
     produce_cmd,
     report_cmd,
@@ -29,6 +30,7 @@ def cli() -> None:
 for command in (
     demo_cmd.demo,
     broker_cmd.broker,
+    console_cmd.console,
     worker_cmd.worker,
     watchlist_cmd.watchlist,
     screen_cmd.screen,
