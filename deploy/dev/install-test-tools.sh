@@ -12,7 +12,8 @@ set -u
 missing=""
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
-compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing="$missing postgresql"
+# Debian keeps the server binaries off PATH; the directory can be moved for tests.
+compgen -G "${POSTGRESQL_LIB:-/usr/lib/postgresql}/*/bin/postgres" >/dev/null || missing="$missing postgresql"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 

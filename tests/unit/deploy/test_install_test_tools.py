@@ -33,17 +33,23 @@ def link(directory: Path, *names: str) -> None:
         (directory / name).symlink_to(real)
 
 
-def run(path: Path) -> subprocess.CompletedProcess[str]:
+def run(path: Path, browser_and_database: bool = True) -> subprocess.CompletedProcess[str]:
+    """The script with `path` as PATH; Chromium and a PostgreSQL server count as present
+    unless `browser_and_database` is False (most tests are about the other two tools)."""
+    postgresql = path / "postgresql"
+    if browser_and_database:
+        stub(path, "chromium", "exit 0")
+        stub(postgresql / "15" / "bin", "postgres", "exit 0")
     return subprocess.run(
         [BASH, str(SCRIPT)],
-        env={"PATH": str(path)},
+        env={"PATH": str(path), "POSTGRESQL_LIB": str(postgresql)},
         capture_output=True,
         text=True,
         check=False,
     )
 
 
-def test_silent_when_both_tools_are_present(tmp_path: Path) -> None:
+def test_silent_when_every_tool_is_present(tmp_path: Path) -> None:
     stub(tmp_path, "promtool", "exit 0")
     stub(tmp_path, "docker-compose", "exit 0")
     result = run(tmp_path)
@@ -86,6 +92,21 @@ def test_as_root_updates_once_then_installs_the_missing_packages(tmp_path: Path)
         "DEBIAN_FRONTEND= update -q",
         "DEBIAN_FRONTEND=noninteractive install -y -q --no-install-recommends prometheus",
     ]
+
+
+def test_as_root_installs_chromium_and_postgresql_when_missing(tmp_path: Path) -> None:
+    log = tmp_path / "calls"
+    stub(tmp_path, "apt-get", f'echo "$*" >> {log}')
+    stub(tmp_path, "id", "echo 0")
+    stub(tmp_path, "promtool", "exit 0")
+    stub(tmp_path, "docker-compose", "exit 0")
+    link(tmp_path, "env", "mktemp", "rm")
+    result = run(tmp_path, browser_and_database=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == ["install-test-tools: installed postgresql chromium"]
+    assert log.read_text().splitlines()[-1] == (
+        "install -y -q --no-install-recommends postgresql chromium"
+    )
 
 
 def test_a_failed_install_does_not_fail_the_build(tmp_path: Path) -> None:
