@@ -215,10 +215,10 @@ def quix_phase(
 ) -> dict[str, Any]:
     """The Quix Streams passthrough's figures, or why there are none (one progress line)."""
     if not config.quix:
-        return quix_compare.unavailable("not run (--no-quix)")
+        return quix_compare.unavailable("Quix Streams not run (--no-quix)")
     quix = quix_compare.run(settings, config, work, progress)
     if quix["eps"] is None:
-        progress(f"Quix Streams: {quix['reason']}")
+        progress(f"{quix['reason']}; the other figures follow")
     else:
         progress(
             f"Quix Streams passthrough: {quix['eps']:,.0f} records/s, "
