@@ -28,11 +28,21 @@ from streams.settings import Settings
 DRAIN_S = 120.0
 
 
-def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, Any]:
-    """Offer `offered_rate` payments/s for `latency_seconds` while reading the decisions as
-    they arrive; the latency quantiles (ms), how many were decided, the two instants the
-    latency spans and the timestamp types read at each end."""
-    count = int(config.offered_rate * config.latency_seconds)
+def paced_latency(
+    settings: Settings,
+    config: BenchConfig,
+    rate: float | None = None,
+    count: int | None = None,
+    tag: str = "",
+) -> dict[str, Any]:
+    """Offer `rate` payments/s (default `offered_rate`), `count` of them (default for
+    `latency_seconds`), to `config`'s members while reading the decisions as they arrive;
+    the latency quantiles (ms), how many were offered and decided, the two instants the
+    latency spans and the timestamp types read at each end. `tag` keeps the transaction
+    ids of one phase apart from another's on the same members."""
+    rate = config.offered_rate if rate is None else rate
+    if count is None:
+        count = int(rate * config.latency_seconds)
     handed: dict[bytes, float] = {}
     sent: dict[bytes, Stamp] = {}
     received: dict[bytes, Stamp] = {}
@@ -53,7 +63,7 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, Any]:
         started = time.perf_counter()
         payments = synthetic.payments(config.members, count, (), 0.0, seed=99)
         for i, payment in enumerate(payments):
-            payment["txn_id"] = f"lat-{i}"
+            payment["txn_id"] = f"lat-{tag}{i}"
             key = payment["txn_id"].encode()
             handed[key] = wall_ms()
             out.produce(
@@ -64,7 +74,7 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, Any]:
             )
             out.poll(0)
             take(0.0)
-            while (ahead := (i + 1) / config.offered_rate - (time.perf_counter() - started)) > 0:
+            while (ahead := (i + 1) / rate - (time.perf_counter() - started)) > 0:
                 take(ahead)
         out.flush(30)
         deadline = time.monotonic() + DRAIN_S
@@ -72,7 +82,8 @@ def paced_latency(settings: Settings, config: BenchConfig) -> dict[str, Any]:
             take(0.2)
     figures, broker = latencies(sent, received)
     return {
-        "offered_eps": config.offered_rate,
+        "offered_eps": rate,
+        "offered": count,
         "decided": len(figures),
         **quantiles(figures),
         "spans": latency_span(

@@ -1,7 +1,8 @@
-"""`screening bench`: screening throughput against the same-run stock Faust baseline and
-the raw-client ceiling, decision latency at a paced offered load, CPU per payment and
-peak memory, all on one broker in one run. With several workers the run also measures
-one worker on a copy of the same backlog, and reports the scaling against it.
+"""`screening bench`: screening throughput against the same-run stock Faust baseline, the
+raw-client ceiling and a plain Quix Streams passthrough; CPU per payment, peak memory and
+decision latency at paced loads (the fixed rate, and shares of the measured saturation
+rate) for one worker and for each other worker count in one group; all on one broker in
+one run (see `scale_phases` for a worker count's phase).
 
 Throughput is measured from the record timestamps of the outputs (first to last), so
 process start-up and group joins are not counted; latency (`latency`) and the time a
@@ -14,24 +15,24 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer
 
-from streams.benchmarks import masking_speed, updates
+from streams.benchmarks import masking_speed, quix_compare, updates
 from streams.benchmarks.backlog import preload_payments, prepare_broker
-from streams.benchmarks.bench_config import BenchConfig, Progress
-from streams.benchmarks.bench_workers import (
-    BenchWorker,
-    start_process,
-    start_workers,
-    wait_until_screening,
+from streams.benchmarks.bench_config import BenchConfig, Progress, reference_config
+from streams.benchmarks.bench_summary import quix_fields, ratio, scale_figures
+from streams.benchmarks.bench_workers import start_process
+from streams.benchmarks.quix_compare import QUIX_SINK
+from streams.benchmarks.scale_phases import (
+    backlog_figures,
+    count_config,
+    reference_phase,
+    run_count,
 )
-from streams.benchmarks.latency import paced_latency
-from streams.benchmarks.measure import process_stats, rate_from_timestamps
-from streams.benchmarks.stamps import Stamp, throughput_span, type_names
+from streams.benchmarks.stamps import throughput_span, type_names
 from streams.benchmarks.tail import collect_stamps
 from streams.kafka import topics
 from streams.kafka.child_process import terminate
@@ -107,75 +108,34 @@ def faust_baseline(
     )
 
 
-def reference_config(config: BenchConfig, name: str, **changes: Any) -> BenchConfig:
-    """A reference phase of a run: the same payments under member names ending in
-    `-name`, so no phase reads another's topics, decisions or state, with `changes`."""
-    members = tuple(f"{m}-{name}" for m in config.members)
-    return replace(config, members=members, **changes)
-
-
-def decide_backlog(
-    settings: Settings, config: BenchConfig, workers: list[BenchWorker]
-) -> tuple[dict[bytes, Stamp], float]:
-    """Wait until the workers consume their first payment, then for every preloaded
-    payment's decision; returns each decision's stamp and the workers' CPU
-    seconds from that first payment on (start-up and watchlist replay are not
-    screening). Not from the first decision: with velocity rules, the workers route
-    thousands of payments to their stages before the first is decided."""
-    decisions = [topics.decisions_topic(m) for m in config.members]
-    wait_until_screening(workers, 300)
-    cpu_before = sum(process_stats(w.pid)[0] for w in workers)
-    stamps = collect_stamps(settings, decisions, config.payments, 600, "screening")
-    return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
-
-
-def reference_phase(
-    settings: Settings, config: BenchConfig, work: Path, app_id: str
-) -> tuple[float, float]:
-    """Screening throughput (payments/s) and CPU per payment (ms) of `config`'s workers
-    over its backlog, as consumer group `app_id`: a run's reference phases."""
-    workers = start_workers(settings, config, work, app_id=app_id)
-    try:
-        stamps, cpu_used = decide_backlog(settings, config, workers)
-    finally:
-        for worker in workers:
-            terminate(worker.process)
-    return backlog_figures(stamps, cpu_used)
-
-
-def backlog_figures(stamps: dict[bytes, Stamp], cpu_s: float) -> tuple[float, float]:
-    """Throughput (payments/s, between the first and last record timestamp) and CPU per
-    payment (ms) of a backlog's outputs."""
-    rate = rate_from_timestamps([s.record_ms for s in stamps.values()])
-    return rate, 1000.0 * cpu_s / max(1, len(stamps))
-
-
 def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str, Any]:
-    """Every figure of the benchmark, measured in one run against one broker. With
-    several workers, one worker runs a copy of the backlog first (the scaling); with
-    rules, the workers run a copy without rules before the rules are published (what
-    the rules cost)."""
-    solo = reference_config(config, "solo", workers=1) if config.workers > 1 else None
+    """Every figure of the benchmark, measured in one run against one broker: the raw
+    client, stock Faust and Quix Streams over the backlog, then each worker count (one
+    worker first, the reference; `config.workers`, the headline, last) on a copy of it
+    with its loads. With rules, the headline workers run a copy without rules before the
+    rules are published (what the rules cost)."""
+    counts = config.counts()
     bare = reference_config(config, "no-rules", rules=()) if config.rules else None
-    references = [c for c in (solo, bare) if c is not None]
+    phases = [count_config(config, n) for n in counts]
     masking = masking_speed.run()
     progress(
         f"masking: {masking['typical']['mb_per_s']:,.0f} MB/s typical, "
         f"{masking['card_heavy']['payments_per_s']:,.0f} card-heavy payments/s"
     )
     started = time.perf_counter()
+    copies = [*phases, *([bare] if bare is not None else [])]
     sample = prepare_broker(
         settings,
-        [m for c in (config, *references) for m in c.members],
+        [m for c in copies for m in c.members],
         (),
         config.watchlist,
-        extra_topics=[RAW_SINK, FAUST_SINK],
+        extra_topics=[RAW_SINK, FAUST_SINK, QUIX_SINK],
     )
-    for each in (config, *references):
+    for each in copies:
         preload_payments(settings, each, sample)
     progress(
-        f"watchlist of {config.watchlist:,} and {config.payments:,} payments loaded in "
-        f"{time.perf_counter() - started:.1f}s"
+        f"watchlist of {config.watchlist:,} and {len(copies)} x {config.payments:,} payments "
+        f"loaded in {time.perf_counter() - started:.1f}s"
     )
     raw = raw_ceiling(settings, config)
     progress(f"raw ceiling: {raw:,.0f} payments/s")
@@ -183,56 +143,57 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         work = Path(tmp)
         baseline, faust_spans = faust_baseline(settings, config, work)
         progress(f"stock Faust baseline: {baseline:,.0f} payments/s")
+        quix = quix_phase(settings, config, work, progress)
         no_rules: tuple[float, float] | None = None
         if bare is not None:
             no_rules = reference_phase(settings, bare, work, "bench-screening-no-rules")
             progress(f"without rules: {no_rules[0]:,.0f} payments/s, {no_rules[1]:.3f} ms CPU")
             publish_rules(settings, config.rules)
-        one_worker = None
-        if solo is not None:
-            one_worker = reference_phase(settings, solo, work, "bench-screening-solo")[0]
-            progress(f"one worker: {one_worker:,.0f} payments/s")
-        workers = start_workers(settings, config, work)
-        try:
-            stamps, cpu_used = decide_backlog(settings, config, workers)
-            screening, cpu_ms = backlog_figures(stamps, cpu_used)
-            progress(f"screening: {screening:,.0f} payments/s ({len(stamps):,} decided)")
-            latency = paced_latency(settings, config)
-            progress(
-                f"latency at {config.offered_rate:,.0f}/s: p50 {latency['p50']:.1f} ms, "
-                f"p99 {latency['p99']:.1f} ms"
-            )
-            changes = updates.run(settings, config.members[0])
-            progress(
-                "updates (ms): " + ", ".join(f"{k} {changes[k]['ms']}" for k in updates.FIGURES)
-            )
-            peaks = [process_stats(w.pid)[1] for w in workers]
-        finally:
-            for worker in workers:
-                terminate(worker.process)
+        runs = [
+            run_count(settings, phase, work, progress, f"bench-screening-w{phase.workers}")
+            for phase in phases[:-1]
+        ]
+        head = run_count(
+            settings,
+            config,
+            work,
+            progress,
+            "bench-screening",
+            lambda: updates.run(settings, config.members[0]),
+        )
+        runs.append(head)
+    assert head.updates is not None
+    progress("updates (ms): " + ", ".join(f"{k} {head.updates[k]['ms']}" for k in updates.FIGURES))
+    one_worker = runs[0] if config.workers > 1 else None
+    latency = head.loads[0]
+    screening, cpu_ms = head.screening_eps, head.cpu_ms_per_payment
     return {
         "events": config.payments,
-        "decided": len(stamps),
+        "decided": len(head.stamps),
         "workers": config.workers,
+        "worker_counts": list(counts),
         "screening_eps": screening,
         "faust_baseline_eps": baseline,
         "raw_ceiling_eps": raw,
         "speedup_vs_faust": screening / baseline if baseline else None,
-        "one_worker_eps": one_worker,
-        "scaling_vs_one_worker": screening / one_worker if one_worker else None,
+        "screening_vs_raw_ceiling": ratio(screening, raw),
+        **quix_fields(quix, screening, baseline),
+        "one_worker_eps": one_worker.screening_eps if one_worker else None,
+        "scaling_vs_one_worker": ratio(screening, one_worker.screening_eps) if one_worker else None,
+        "cpu_vs_one_worker": ratio(cpu_ms, one_worker.cpu_ms_per_payment) if one_worker else None,
         "latency_ms": {k: latency[k] for k in ("p50", "p95", "p99")},
         "latency_spans": latency["spans"],
         "latency_record_timestamps_ms": latency["record_timestamps_ms"],
         "throughput_spans": {
             "screening_eps": throughput_span(
-                "decision", "decisions.<member>", "the worker's producer", stamps.values()
+                "decision", "decisions.<member>", "the worker's producer", head.stamps.values()
             ),
             "faust_baseline_eps": faust_spans,
             "raw_ceiling_eps": RAW_SPANS,
         },
         "timestamp_types": {
             **latency["timestamp_types"],
-            "backlog decisions": type_names(stamps.values()),
+            "backlog decisions": type_names(head.stamps.values()),
         },
         "latency_offered_eps": latency["offered_eps"],
         "latency_decided": latency["decided"],
@@ -240,9 +201,27 @@ def run(settings: Settings, config: BenchConfig, progress: Progress) -> dict[str
         "no_rules_eps": no_rules[0] if no_rules else None,
         "no_rules_cpu_ms_per_payment": no_rules[1] if no_rules else None,
         "rule_cost": cpu_ms / no_rules[1] - 1.0 if no_rules and no_rules[1] else None,
-        "peak_memory_mb": max(peaks),
+        "peak_memory_mb": head.peak_memory_mb,
         "watchlist_entries": config.watchlist,
         "velocity_rules": len(config.rules),
-        "updates": changes,
+        "scale": scale_figures(runs, baseline, raw, quix["eps"]),
+        "updates": head.updates,
         "masking": masking,
     }
+
+
+def quix_phase(
+    settings: Settings, config: BenchConfig, work: Path, progress: Progress
+) -> dict[str, Any]:
+    """The Quix Streams passthrough's figures, or why there are none (one progress line)."""
+    if not config.quix:
+        return quix_compare.unavailable("Quix Streams not run (--no-quix)")
+    quix = quix_compare.run(settings, config, work, progress)
+    if quix["eps"] is None:
+        progress(f"{quix['reason']}; the other figures follow")
+    else:
+        progress(
+            f"Quix Streams passthrough: {quix['eps']:,.0f} records/s, "
+            f"{quix['cpu_us_per_record']:.0f} us CPU per record"
+        )
+    return quix

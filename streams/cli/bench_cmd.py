@@ -5,16 +5,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 import orjson
 
+from streams.cli.bench_tables import broker_name, print_pipeline_table, print_side_by_side
 from streams.cli.errors import friendly, settings_from_env
 from streams.cli.options import rate_option
 from streams.settings import Settings
 from streams.velocity.rule import VelocityRule
 from streams.velocity.rules_file import load_rules
+
+T = TypeVar("T")
+
+
+def parsed(parse: Callable[[str], T], text: str, option: str) -> T:
+    """An option's value parsed by `parse`; a usage error naming the option if it fails."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint=option) from error
+
+
+def quick_sizes(ctx: click.Context, sizes: dict[str, float]) -> dict[str, float]:
+    """`sizes` with QUICK's value for each one left at its default."""
+    return {
+        name: QUICK[name]
+        if ctx.get_parameter_source(name) == click.core.ParameterSource.DEFAULT
+        else value
+        for name, value in sizes.items()
+    }
+
+
+# What --quick runs, where the option is not given: one small backlog, a short latency
+# phase at a low rate (a bounded run for the integration tests).
+QUICK = {"payments": 1000, "watchlist_entries": 1000, "rate": 200.0, "latency_seconds": 3.0}
+QUICK_HELP = "1,000 payments and entries, 200/s for 3 s"
+
 
 # Options the benchmarks share.
 json_option = click.option(
@@ -56,8 +84,23 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
 @json_option
 @click.option("--payments", type=click.IntRange(min=1000), default=60_000, show_default=True)
 @watchlist_entries_option
-@click.option("--workers", type=click.IntRange(min=1, max=16), default=1, show_default=True)
-@rate_option(2000.0, 1, "offered payments/s for the latency phase")
+@click.option(
+    "--workers",
+    "worker_counts",
+    default="1,2",
+    show_default=True,
+    help="worker counts, each in one group (one worker is always run: the reference; the "
+    "largest gives the headline figures)",
+)
+@rate_option(2000.0, 1, "offered payments/s of the headline latency (latency_ms)")
+@click.option(
+    "--rates",
+    "loads",
+    default="50%,80%",
+    show_default=True,
+    help="further loads offered to each worker count: N payments/s or P% of the saturation "
+    "rate it measured; none for no more",
+)
 @click.option(
     "--latency-seconds",
     type=click.FloatRange(min=1),
@@ -74,6 +117,17 @@ def rules_in(rules_file: Path | None) -> tuple[VelocityRule, ...]:
     help=ENGINE_HELP + "; both: the whole benchmark on tansu, then on kafka, side by side",
 )
 @rules_option
+@click.option(
+    "--quix/--no-quix",
+    default=True,
+    show_default=True,
+    help="compare with a Quix Streams passthrough (its own virtualenv, made on first use)",
+)
+@click.option(
+    "--quick",
+    is_flag=True,
+    help=f"a small run for tests: {QUICK_HELP}, unless given",
+)
 @click.pass_context
 @friendly
 def bench(
@@ -81,30 +135,47 @@ def bench(
     json_file: Path | None,
     payments: int,
     watchlist_entries: int,
-    workers: int,
+    worker_counts: str,
     rate: float,
+    loads: str,
     latency_seconds: float,
     bootstrap: str | None,
     engine: str,
     rules_file: Path | None,
+    quix: bool,
+    quick: bool,
 ) -> None:
-    """The screening benchmark (throughput against stock Faust and the raw client,
-    latency, CPU, memory); `bench watchlist` measures the watchlist at scale, `bench soak`
-    a long run. Each starts a broker of --engine unless --bootstrap is given."""
+    """The screening benchmark (throughput against stock Faust, the raw client and Quix
+    Streams; latency at loads, CPU and memory, for one worker and more); `bench watchlist`
+    measures the watchlist at scale, `bench soak` a long run. Each starts a broker of
+    --engine unless --bootstrap is given."""
     if ctx.invoked_subcommand is not None:
         return
     if engine == "both" and bootstrap:
         raise click.UsageError("--engine both starts both brokers; it cannot use --bootstrap")
     from streams.benchmarks import pipeline
     from streams.benchmarks.bench_config import BenchConfig
+    from streams.benchmarks.load_schedule import parse_loads, parse_worker_counts
 
+    counts = parsed(parse_worker_counts, worker_counts, "--workers")
+    sizes = {
+        "payments": payments,
+        "watchlist_entries": watchlist_entries,
+        "rate": rate,
+        "latency_seconds": latency_seconds,
+    }
+    if quick:
+        sizes = quick_sizes(ctx, sizes)
     config = BenchConfig(
-        payments=payments,
-        watchlist=watchlist_entries,
-        workers=workers,
-        offered_rate=rate,
-        latency_seconds=latency_seconds,
+        payments=int(sizes["payments"]),
+        watchlist=int(sizes["watchlist_entries"]),
+        workers=max(counts),
+        worker_counts=counts,
+        offered_rate=sizes["rate"],
+        latency_seconds=sizes["latency_seconds"],
         rules=rules_in(rules_file),
+        loads=parsed(parse_loads, loads, "--rates"),
+        quix=quix,
     )
     if engine == "both":
         results = {
@@ -136,123 +207,6 @@ def write_json(path: Path | None, result: dict[str, Any]) -> None:
     """Write the results, if asked to."""
     if path is not None:
         path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2) + b"\n")
-
-
-def print_pipeline_table(result: dict[str, Any]) -> None:
-    """The figures of one run against the targets."""
-    click.echo(f"broker: {broker_name(result['broker'])}")
-    click.echo(f"workers: {result['workers']}, watchlist: {result['watchlist_entries']:,}")
-    for label, value, target in pipeline_rows(result):
-        click.echo(f"{label:<26}{value:>22}   {target}")
-    spans = result["latency_spans"]
-    click.echo(f"latency spans: from {spans['from']}\n               to {spans['to']}")
-
-
-def print_side_by_side(results: dict[str, dict[str, Any]]) -> None:
-    """The figures of the runs on each engine (one command, one after the other), a column
-    each, against the targets; then what each engine's latency spans."""
-    first = next(iter(results.values()))
-    click.echo(f"workers: {first['workers']}, watchlist: {first['watchlist_entries']:,}")
-    header = "".join(f"{engine:>24}" for engine in results)
-    click.echo(f"{'figure':<26}{header}   target")
-    columns = [pipeline_rows(r) for r in results.values()]
-    for cells in zip(*columns, strict=True):
-        values = "".join(f"{value:>24}" for _, value, _ in cells)
-        click.echo(f"{cells[0][0]:<26}{values}   {cells[0][2]}")
-    for engine, result in results.items():
-        spans = result["latency_spans"]
-        click.echo(f"{engine} ({broker_name(result['broker'])}) latency spans:")
-        click.echo(f"  from {spans['from']}\n  to   {spans['to']}")
-
-
-def broker_name(broker: dict[str, Any]) -> str:
-    """What the run's broker was, in a few words."""
-    if broker["engine"] == "external":
-        return f"external, {broker['bootstrap']}"
-    if broker["engine"] == "kafka":
-        return f"Apache Kafka {broker['version']}, {broker['nodes']} node"
-    return "tansu (embedded), memory storage"
-
-
-def pipeline_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(label, value, target) of every figure of one run."""
-    latency, stamped = result["latency_ms"], result["latency_record_timestamps_ms"]
-    return [
-        ("payments decided", f"{result['decided']:,} / {result['events']:,}", "all"),
-        ("screening", f"{result['screening_eps']:,.0f} /s", ">= 20,000 /s"),
-        ("stock Faust baseline", f"{result['faust_baseline_eps']:,.0f} /s", ""),
-        ("screening / Faust", f"{result['speedup_vs_faust']:.2f} x", ">= 5 x"),
-        ("raw client ceiling", f"{result['raw_ceiling_eps']:,.0f} /s", ""),
-        *scaling_rows(result),
-        (
-            f"latency p50 @ {result['latency_offered_eps']:,.0f}/s",
-            f"{latency['p50']:.1f} ms",
-            "<= 5 ms",
-        ),
-        ("latency p95", f"{latency['p95']:.1f} ms", ""),
-        ("latency p99", f"{latency['p99']:.1f} ms", "<= 35 ms"),
-        (
-            "record timestamps p50/p99",
-            f"{stamped['p50']:.1f} / {stamped['p99']:.1f} ms",
-            "",
-        ),
-        ("CPU per payment", f"{result['cpu_ms_per_payment']:.3f} ms", ""),
-        *rule_cost_rows(result),
-        ("peak worker memory", f"{result['peak_memory_mb']:.0f} MiB", ""),
-        *update_rows(result["updates"]),
-        *masking_rows(result["masking"]),
-    ]
-
-
-def update_rows(updates: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """How long each change took to reach a decision (see its spans in the JSON)."""
-
-    def shown(name: str) -> str:
-        ms = updates[name]["ms"]
-        return "not seen" if ms is None else f"{ms:,.0f} ms"
-
-    return [
-        ("watchlist entry to block", shown("watchlist_add"), "was <= 1 s"),
-        ("revocation to unblock", shown("watchlist_revoke"), "was <= 1 s"),
-        ("velocity rule to hold", shown("velocity_rule"), "was <= 2 s"),
-    ]
-
-
-def masking_rows(masking: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """Card masking speed, typical and card-heavy payments."""
-    return [
-        (
-            f"masking {kind.replace('_', '-')}",
-            f"{masking[kind]['mb_per_s']:,.1f} MB/s {masking[kind]['payments_per_s']:,.0f}/s",
-            "",
-        )
-        for kind in ("typical", "card_heavy")
-    ]
-
-
-def rule_cost_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """The same run without rules and what the rules add, in runs with rules."""
-    if result["rule_cost"] is None:
-        return []
-    return [
-        ("without rules, same run", f"{result['no_rules_eps']:,.0f} /s", ""),
-        ("CPU without rules", f"{result['no_rules_cpu_ms_per_payment']:.3f} ms", ""),
-        ("CPU added by the rules", f"{100 * result['rule_cost']:+.0f} %", "<= 30 %"),
-    ]
-
-
-def scaling_rows(result: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """The one-worker reference and the scaling, in runs with several workers."""
-    if result["one_worker_eps"] is None:
-        return []
-    return [
-        ("one worker, same run", f"{result['one_worker_eps']:,.0f} /s", ""),
-        (
-            f"scaling ({result['workers']} / 1 workers)",
-            f"{result['scaling_vs_one_worker']:.2f} x",
-            "",
-        ),
-    ]
 
 
 @bench.command("watchlist")

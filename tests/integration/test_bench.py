@@ -52,6 +52,10 @@ def test_bench_with_two_workers_and_rules_writes_every_figure_scaling_and_rule_c
         "5",
         "--rules",
         str(DEFAULT_RULES),
+        # The loads at shares of saturation and Quix Streams: the quick test's part.
+        "--rates",
+        "none",
+        "--no-quix",
     )
     assert figures["events"] == figures["decided"] == 1000
     assert figures["velocity_rules"] == 6
@@ -79,6 +83,63 @@ def test_bench_with_two_workers_and_rules_writes_every_figure_scaling_and_rule_c
     assert b"CPU added by the rules" in run.stdout
     check_spans_updates_and_masking(figures)
     assert b"velocity rule to hold" in run.stdout and b"masking card-heavy" in run.stdout
+
+
+def test_quick_bench_measures_each_worker_count_at_each_load_against_quix_streams(
+    own_broker: str, tmp_path: Path
+) -> None:
+    """`--quick`: one and two workers, each at 200/s and at 50 % and 80 % of the saturation
+    rate it measured, and a Quix Streams passthrough over the same 1,000 payments (its
+    virtualenv made first if this machine has none yet: about 20 s)."""
+    run, figures = bench(own_broker, tmp_path, "--quick")
+    assert figures["events"] == figures["decided"] == 1000
+    assert figures["workers"] == 2 and figures["worker_counts"] == [1, 2]
+    one, two = figures["scale"]
+    assert [one["workers"], two["workers"]] == [1, 2]
+    for count in (one, two):
+        assert count["decided"] == count["events"] == 1000
+        assert count["vs_faust"] == pytest.approx(
+            count["screening_eps"] / figures["faust_baseline_eps"]
+        )
+        assert count["vs_raw_ceiling"] == pytest.approx(
+            count["screening_eps"] / figures["raw_ceiling_eps"]
+        )
+        assert count["vs_quix"] == pytest.approx(count["screening_eps"] / figures["quix_eps"])
+        fixed, half, most = count["loads"]
+        assert [fixed["load"], half["load"], most["load"]] == [
+            "200/s",
+            "50% of saturation",
+            "80% of saturation",
+        ]
+        assert fixed["offered"] == 600  # 200/s for 3 s
+        for load, share in ((half, 0.5), (most, 0.8)):
+            assert load["offered_eps"] == pytest.approx(share * count["screening_eps"])
+            assert 1 <= load["offered"] <= 1000  # bounded by the backlog
+        for load in (fixed, half, most):
+            assert load["decided"] == load["offered"], load
+            latency = load["latency_ms"]
+            assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+    # The fixed fields are the headline (largest) worker count's.
+    assert figures["screening_eps"] == two["screening_eps"]
+    assert figures["cpu_ms_per_payment"] == two["cpu_ms_per_payment"]
+    assert figures["latency_ms"] == two["loads"][0]["latency_ms"]
+    assert figures["latency_decided"] == 600
+    assert figures["one_worker_eps"] == one["screening_eps"]
+    assert figures["cpu_vs_one_worker"] == two["cpu_vs_one_worker"]
+    assert two["cpu_vs_one_worker"] == pytest.approx(
+        two["cpu_ms_per_payment"] / one["cpu_ms_per_payment"]
+    )
+    assert figures["screening_vs_raw_ceiling"] == pytest.approx(
+        figures["screening_eps"] / figures["raw_ceiling_eps"]
+    )
+    assert figures["quix_unavailable_reason"] is None
+    assert figures["quix_eps"] > 0 and figures["quix_cpu_us_per_record"] > 0
+    assert figures["quix"]["records"] == 1000 and figures["quix"]["version"] == "3.28.1"
+    assert figures["screening_vs_quix"] == pytest.approx(
+        figures["screening_eps"] / figures["quix_eps"]
+    )
+    for text in (b"Quix Streams passthrough", b"2 workers", b"p50/95/99 @ 80% of saturation"):
+        assert text in run.stdout, text
 
 
 def check_spans_updates_and_masking(figures: dict[str, Any]) -> None:
@@ -173,6 +234,11 @@ def test_bench_on_kafka_decides_everything_broker_to_broker(
         "200",
         "--latency-seconds",
         "5",
+        "--workers",
+        "1",
+        "--rates",
+        "none",
+        "--no-quix",
     )
     assert figures["broker"]["engine"] == "kafka" and figures["broker"]["nodes"] == 1
     assert figures["events"] == figures["decided"] == 1000

@@ -15,6 +15,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from streams.benchmarks import bench_broker, pipeline, soak, watchlist_scale
+from streams.benchmarks.bench_config import BenchConfig
+from streams.benchmarks.load_schedule import Load
 from streams.cli.main import cli
 from streams.settings import Settings
 
@@ -201,3 +203,93 @@ def test_an_unknown_engine_is_refused_by_the_broker_starter() -> None:
         bench_broker.started_broker("redpanda", Settings.from_env({}), print),
     ):
         pass
+
+
+@pytest.fixture
+def configs(brokers: Brokers, monkeypatch: pytest.MonkeyPatch) -> list[BenchConfig]:
+    """The configuration each `pipeline.run` was given (its result as `brokers` makes it)."""
+    seen: list[BenchConfig] = []
+
+    def run_pipeline(settings: Settings, config: BenchConfig, progress: object) -> dict[str, Any]:
+        seen.append(config)
+        return pipeline_result(2000.0)
+
+    monkeypatch.setattr(pipeline, "run", run_pipeline)
+    return seen
+
+
+def test_by_default_one_and_two_workers_at_the_fixed_rate_and_shares_of_saturation(
+    configs: list[BenchConfig],
+) -> None:
+    assert bench().exit_code == 0
+    [config] = configs
+    assert config.counts() == (1, 2) and config.workers == 2
+    assert config.offered_rate == 2000.0
+    assert config.loads == (Load(fraction=0.5), Load(fraction=0.8))
+    assert config.quix and config.payments == 60_000
+
+
+def test_workers_rates_and_quix_choose_what_runs(configs: list[BenchConfig]) -> None:
+    result = bench("--workers", "1", "--rates", "3000,90%", "--no-quix")
+    assert result.exit_code == 0, result.output
+    assert configs[0].counts() == (1,)
+    assert configs[0].loads == (Load(rate=3000.0), Load(fraction=0.9))
+    assert not configs[0].quix
+    assert bench("--rates", "none").exit_code == 0 and configs[1].loads == ()
+
+
+def test_quick_makes_a_small_run_but_keeps_what_is_given(configs: list[BenchConfig]) -> None:
+    assert bench("--quick").exit_code == 0
+    assert bench("--quick", "--payments", "5000", "--rate", "100").exit_code == 0
+    quick, given = configs
+    assert (quick.payments, quick.watchlist, quick.offered_rate, quick.latency_seconds) == (
+        1000,
+        1000,
+        200.0,
+        3.0,
+    )
+    assert (given.payments, given.watchlist, given.offered_rate) == (5000, 1000, 100.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"), [(["--rates", "150%"], "--rates"), (["--workers", "0,2"], "--workers")]
+)
+def test_a_load_or_worker_count_out_of_range_is_a_usage_error(
+    configs: list[BenchConfig], args: list[str], option: str
+) -> None:
+    result = bench(*args)
+    assert result.exit_code == 2
+    assert option in result.output and "Traceback" not in result.output
+    assert configs == []
+
+
+def test_the_table_shows_quix_and_each_worker_count(
+    brokers: Brokers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load = {"load": "2,000/s", "fraction": None, "offered_eps": 2000.0, "offered": 10}
+    count = {
+        "events": 1000,
+        "decided": 1000,
+        "screening_eps": 2000.0,
+        "cpu_ms_per_payment": 0.1,
+        "cpu_vs_one_worker": 1.0,
+        "vs_faust": 2.0,
+        "vs_raw_ceiling": 0.2,
+        "vs_quix": None,
+        "peak_memory_mb": 100.0,
+        "loads": [{**load, "decided": 10, "latency_ms": {"p50": 1.0, "p95": 2.0, "p99": 3.0}}],
+    }
+    result = {
+        **pipeline_result(2000.0),
+        "screening_vs_raw_ceiling": 0.2,
+        "quix_eps": None,
+        "quix_unavailable_reason": "Quix Streams environment unavailable: no network",
+        "scale": [{**count, "workers": 1}, {**count, "workers": 2, "cpu_vs_one_worker": 1.1}],
+    }
+    monkeypatch.setattr(pipeline, "run", lambda settings, config, progress: result)
+    output = bench().output
+    assert "Quix Streams environment unavailable: no network" in output
+    assert "screening / raw client" in output and "0.200" in output
+    header = next(line for line in output.splitlines() if line.strip().startswith("1 worker"))
+    assert header.split() == ["1", "worker", "2", "workers", "target"]
+    assert "2,000/s: 1 / 2 / 3 ms" in output and "1.10 x" in output
