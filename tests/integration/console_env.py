@@ -28,6 +28,11 @@ PAN = "4111111111111111"
 PAYER = "cust-777"
 LISTED_DOMAIN = "seller-one.example"
 LISTED_NAME = "DarkPix Media"
+# A law-enforcement embargo: held, but no member may learn the entry or who listed it.
+SEALED_DOMAIN = "embargoed-shop.example"
+SEALED_ENTRY = "wl-sealed-op"
+SEALED_SOURCE = "national-police-unit"
+SEALED_REFERENCE = "OP-NIGHTJAR"
 CONTRACT_FIELDS = {
     "txn_id", "member_id", "decided_at", "amount", "currency", "payee", "payer_ref",
     "reasons", "status", "age_s", "claimed_by",
@@ -121,6 +126,7 @@ def payments(a: str, b: str) -> dict[str, list[bytes]]:
             # A typo of the listed name: held by the name match, yet no listed identifier.
             payment_bytes("a-name-4", a, payee={"name": "Darkpix Medya", "domain": "new.example"}),
             *(payment_bytes(f"a-wl-{i}", a, payee=listed, payer_id=PAYER) for i in (1, 2, 3, 4)),
+            payment_bytes("a-sealed-1", a, payee={"domain": SEALED_DOMAIN}),
         ],
         b: [
             payment_bytes("b-wl-1", b, payee=listed, payer_id="b-payer-1"),
@@ -144,6 +150,14 @@ def desk_env(engine: str, tmp: Path) -> Iterator[DeskEnv]:
                 status="suspected",
                 source=b,
                 reference="REF-SELLER-1",
+            ),
+            watchlist_entry(
+                SEALED_ENTRY,
+                [identifier("domain", SEALED_DOMAIN)],
+                action="hold",
+                source=SEALED_SOURCE,
+                reference=SEALED_REFERENCE,
+                visibility="sealed",
             ),
         ]
         prepare_members(settings, [a, b], entries)

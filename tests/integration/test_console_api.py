@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+import sqlalchemy as sa
 
 from streams.kafka import topics
 from tests.integration.console_env import (
@@ -22,10 +23,15 @@ from tests.integration.console_env import (
     PASSWORD,
     PAYER,
     RESOLUTION_FIELDS,
+    SEALED_DOMAIN,
+    SEALED_ENTRY,
+    SEALED_REFERENCE,
+    SEALED_SOURCE,
     DeskEnv,
     desk_env,
 )
 from tests.integration.console_process import ConsoleProcess
+from tests.postgres_server import postgres_server
 
 pytestmark = pytest.mark.integration
 
@@ -252,6 +258,37 @@ def test_lookup_privacy(env: DeskEnv) -> None:
     assert env.call("audrey", "GET", "/api/lookup", params=query).status_code == 403
 
 
+def test_holds_never_name_a_contributing_member(env: DeskEnv) -> None:
+    # wl-domain was listed by member b: a's holds on it say "coalition", never b.
+    hold = env.call("ana", "GET", f"/api/holds/{env.a}/a-wl-4").json()
+    (reason,) = [r for r in hold["reasons"] if r["code"] == "WATCHLIST_MATCH"]
+    assert reason["source"] == "coalition"
+    listing = env.call("ana", "GET", f"/api/holds?member={env.a}&status=all").text
+    assert env.b not in listing and env.b not in orjson.dumps(hold).decode()
+
+
+def test_a_sealed_entry_holds_without_naming_itself(env: DeskEnv) -> None:
+    secrets = (SEALED_ENTRY, SEALED_SOURCE, SEALED_REFERENCE)
+    path = f"/api/holds/{env.a}/a-sealed-1"
+    hold = env.call("ana", "GET", path)
+    assert hold.status_code == 200, hold.text
+    assert [r["code"] for r in hold.json()["reasons"]] == ["WATCHLIST_SEALED"]
+    query = {"type": "domain", "value": SEALED_DOMAIN}
+    member_view = env.call("ana", "GET", "/api/lookup", params=query)
+    assert member_view.status_code == 200
+    assert "sealed: contact the coalition" in member_view.text
+    for secret in secrets:
+        assert secret not in hold.text and secret not in member_view.text, secret
+    coalition_view = env.call("cora", "GET", "/api/lookup", params=query).text
+    assert SEALED_ENTRY in coalition_view and SEALED_SOURCE in coalition_view
+    # Releasing a sealed hold needs a second person, as a listed match does.
+    body = {"outcome": "release", "reason_code": "VERIFIED_LEGITIMATE"}
+    pending = env.call("ana", "POST", f"{path}/resolution", json=body)
+    assert pending.status_code == 202 and pending.json()["status"] == "pending_approval"
+    for secret in secrets:
+        assert secret not in pending.text
+
+
 def test_proposal_and_override_flow_back_only_through_a_person(env: DeskEnv) -> None:
     block = {"outcome": "block", "reason_code": "CONFIRMED_SELLER", "note": "seller"}
     blocked = env.call("ana", "POST", f"/api/holds/{env.a}/a-name-4/resolution", json=block)
@@ -327,6 +364,67 @@ def test_fuzzing_the_live_api_finds_no_server_error(env: DeskEnv) -> None:
             _fuzz(operation.ok(), headers, failures)
     assert not failures, failures[:5]
     assert time.monotonic() - started < 120
+
+
+def _fresh_database(server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server; its URL."""
+    admin = sa.create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _holds_seen(url: str, user: str) -> list[tuple[str, str, str, str | None]]:
+    token = httpx.post(
+        f"{url}/api/token", json={"username": user, "password": PASSWORD}, timeout=30
+    ).json()["token"]
+    answer = httpx.get(
+        f"{url}/api/holds?status=all", headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert answer.status_code == 200, answer.text
+    holds = answer.json()["holds"]
+    return sorted((h["member_id"], h["txn_id"], h["status"], h["claimed_by"]) for h in holds)
+
+
+def test_a_console_on_postgresql_serves_the_same_desk_and_rebuilds(
+    env: DeskEnv, tmp_path: Path
+) -> None:
+    # Topics are the system of record: a second console, on PostgreSQL, shows what the
+    # first (SQLite) shows, its users included (from console.users), and its answers reach
+    # the first through the topics.
+    with postgres_server() as server:
+        database = _fresh_database(server, "console")
+        other = ConsoleProcess(env.bootstrap, tmp_path, SCREENING_CONSOLE_DB=database).start()
+        try:
+            assert _holds_seen(other.url, "cora") == _holds_seen(env.console.url, "cora")
+            token = httpx.post(
+                f"{other.url}/api/token", json={"username": "ana", "password": PASSWORD}
+            ).json()["token"]
+            block = {"outcome": "block", "reason_code": "SUSPECTED_SELLER"}
+            done = httpx.post(
+                f"{other.url}/api/holds/{env.a}/a-name-3/resolution",
+                json=block,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert done.status_code == 200, done.text
+            deadline = time.monotonic() + 15
+            while env.call("ana", "GET", f"/api/holds/{env.a}/a-name-3").json()["status"] != (
+                "resolved"
+            ):
+                assert time.monotonic() < deadline, "the SQLite console never saw it"
+                time.sleep(0.3)
+            before = _holds_seen(other.url, "cora")
+            other.stop()
+            _fresh_database(server, "console")
+            other.start()
+            assert _holds_seen(other.url, "cora") == before
+        finally:
+            other.stop()
 
 
 def test_durability_restart_with_an_empty_database(env: DeskEnv) -> None:
