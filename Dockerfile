@@ -24,8 +24,8 @@ RUN mkdir streams && touch streams/__init__.py \
 COPY . /app
 RUN pip install --no-deps -e . \
     && useradd --system --uid 10001 --user-group --create-home --home-dir /home/screening screening \
-    && mkdir -p /var/lib/screening \
-    && chown screening:screening /var/lib/screening
+    && mkdir -p /var/lib/screening /data \
+    && chown screening:screening /var/lib/screening /data
 
 ENV SCREENING_DATA_DIR=/var/lib/screening \
     SCREENING_WEB_PORT=6066

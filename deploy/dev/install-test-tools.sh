@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the external tools two unit-test files run when they are missing: promtool
-# (Debian package `prometheus`) and Docker Compose v1 (Debian package `docker-compose`).
+# Installs the external tools some tests run when they are missing: promtool (Debian package
+# `prometheus`), Docker Compose v1 (`docker-compose`) and a PostgreSQL server for the
+# console's database tests (`postgresql`; the tests start a throwaway cluster of their own)
+# and Chromium for the console's browser tests (`chromium`, driven by Playwright).
 # Silent when both are present. Installs only as root (CI, a container): on a person's
 # machine the `prometheus` package would also start a Prometheus server as a service, so
 # there it names the packages instead. Never fails: where it cannot install (no apt-get,
@@ -10,6 +12,8 @@ set -u
 missing=""
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
 command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing="$missing postgresql"
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 
 say() { echo "install-test-tools:$missing not installed ($1); their tests will skip" >&2; }

@@ -2,9 +2,11 @@
 # One-shot set-up of the secure profile (docker-compose.secure.yml, service `kafka-init`),
 # run as the admin super user; every step is idempotent, so it runs again safely:
 #
-# 1. SCRAM users for the worker (`screening`), the watchlist publisher and every member of
-#    SCREENING_MEMBERS, passwords from the files make-certs.sh wrote;
-# 2. the contract's topics, and payments.<member> / decisions.<member> for every member;
+# 1. SCRAM users for the worker (`screening`), the watchlist publisher, the fraud desk's
+#    console (`console`) and every member of SCREENING_MEMBERS, passwords from the files
+#    make-certs.sh wrote;
+# 2. the contract's topics (the console's included), and payments.<member>,
+#    decisions.<member> and resolutions.<member> for every member;
 # 3. the ACLs `screening acl` generated from the same member list (service `acl-plan`,
 #    shared through the `acl-plan` volume), then lists what the broker now holds.
 set -euo pipefail
@@ -47,7 +49,7 @@ for member in "${listed[@]}"; do
   fi
   case $member in
     # A member must never take over the password of a system principal.
-    admin | broker | screening | watchlist-publisher)
+    admin | broker | screening | watchlist-publisher | console)
       echo "kafka-init.sh: member id '$member' is a reserved principal name" >&2
       exit 1
       ;;
@@ -60,7 +62,7 @@ if [[ ${#members[@]} -eq 0 ]]; then
 fi
 
 echo "== SCRAM users"
-for user in screening watchlist-publisher "${members[@]}"; do
+for user in screening watchlist-publisher console "${members[@]}"; do
   kafka-configs.sh --bootstrap-server "$bootstrap" --command-config "$admin_config" \
     --alter --entity-type users --entity-name "$user" \
     --add-config "SCRAM-SHA-512=[iterations=8192,password=$(password "$user")]"
@@ -76,9 +78,13 @@ create rules --config cleanup.policy=compact
 create watchlist.links --config cleanup.policy=compact
 create alerts
 create dlq.payments
+create audit
+create console.proposals --config cleanup.policy=compact
+create console.users --config cleanup.policy=compact
 for member in "${members[@]}"; do
   create "payments.$member"
   create "decisions.$member"
+  create "resolutions.$member"
 done
 
 echo "== ACLs from $plan"

@@ -11,7 +11,7 @@
 #   kafka.p12               the broker's PKCS12 keystore (key + certificate for kafka,
 #                           localhost and 127.0.0.1, signed by the CA)
 #   keystore.password       its password
-#   passwords/<user>        random SCRAM passwords: broker, admin, screening,
+#   passwords/<user>        random SCRAM passwords: broker, admin, screening, console,
 #                           watchlist-publisher and one per member
 #   clients/<user>.properties   Java client settings (kafka-console-*.sh --*.config)
 #   clients/<user>.env          the screening command's variables (KAFKA_SECURITY_PROTOCOL...)
@@ -36,7 +36,7 @@ for member in "${members[@]}"; do
     exit 2
   fi
   case $member in
-    broker | admin | screening | watchlist-publisher)
+    broker | admin | screening | watchlist-publisher | console)
       echo "make-certs.sh: member id '$member' is a reserved principal name" >&2
       exit 2
       ;;
@@ -81,7 +81,7 @@ EOF
   echo "created the broker keystore: $out/kafka.p12"
 fi
 
-for user in broker admin screening watchlist-publisher "${members[@]}"; do
+for user in broker admin screening watchlist-publisher console "${members[@]}"; do
   secret=$out/passwords/$user
   if [[ ! -s $secret ]]; then
     random_secret > "$secret"

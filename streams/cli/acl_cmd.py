@@ -13,6 +13,7 @@ import orjson
 from streams.cli.errors import one_line_errors, settings_from_env
 from streams.kafka.acl import (
     DEFAULT_APP_ID,
+    DEFAULT_CONSOLE,
     DEFAULT_MEMBER_PREFIX,
     DEFAULT_PUBLISHER,
     DEFAULT_WORKER,
@@ -57,6 +58,7 @@ FORMATS = ("shell", "json")
 )
 @click.option("--worker-principal", default=DEFAULT_WORKER, show_default=True)
 @click.option("--publisher-principal", default=DEFAULT_PUBLISHER, show_default=True)
+@click.option("--console-principal", default=DEFAULT_CONSOLE, show_default=True)
 @click.option(
     "--app-id",
     envvar="SCREENING_APP_ID",
@@ -89,13 +91,15 @@ def acl(
     member_principal_prefix: str,
     worker_principal: str,
     publisher_principal: str,
+    console_principal: str,
     app_id: str,
     apply_set: bool,
     admin_config: Path | None,
     credentials_out: Path | None,
 ) -> None:
     """Print the ACL set: each member may write only payments.<member> and read only
-    decisions.<member>; the worker and the watchlist publisher get what they use.
+    decisions.<member> and resolutions.<member>; the worker, the watchlist publisher and
+    the fraud desk console get what they use.
     `--format shell` prints kafka-acls.sh commands (a script), `--format json` the
     bindings. `--apply` creates them on the cluster instead, with a SCRAM user (generated
     password) and a credentials file per principal; running it again keeps passwords."""
@@ -107,7 +111,9 @@ def acl(
         if output_format not in FORMATS:
             raise AclError(f"format {output_format!r} is not one of {', '.join(FORMATS)}")
         member_ids = parse_members(members)
-        principals = Principals(member_principal_prefix, worker_principal, publisher_principal)
+        principals = Principals(
+            member_principal_prefix, worker_principal, publisher_principal, console_principal
+        )
         acls = acl_set(member_ids, principals, app_id)
         if admin_config is not None and credentials_out is not None:
             apply_acls(acls, member_ids, app_id, admin_config, credentials_out)
@@ -117,6 +123,7 @@ def acl(
                 "principals": {
                     "worker": principals.worker,
                     "publisher": principals.publisher,
+                    "console": principals.console,
                     "members": {m: principals.member(m) for m in member_ids},
                 },
                 "app_id": app_id,

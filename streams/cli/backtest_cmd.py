@@ -49,7 +49,10 @@ def backtest_cmd(
 ) -> None:
     """Screen past payments under candidate rules (--rules) and the current rules, in
     event time with the worker's code; report per rule its hits and distinct payees hit,
-    and the decisions that would change."""
+    and the decisions that would change.
+
+    As in `screening screen`, the members whose contributions reasons name `coalition` are
+    SCREENING_MEMBERS, when set, plus the member of every payment screened so far."""
     if (input_file is None) == (topic is None):
         raise click.UsageError("give exactly one of --input FILE or --topic TOPIC")
     if input_file is not None and (from_offset, from_time, to_time) != (None, None, None):

@@ -30,7 +30,12 @@ def screen(watchlist_file: Path, rules_file: Path | None) -> None:
     """Screen payments offline with the worker's rule code, in event time (`ts`).
 
     Decisions go to stdout, one JSON line per payment; lines that are not valid
-    payments go to stderr as dead letters (source `stdin`, offset = line number - 1)."""
+    payments go to stderr as dead letters (source `stdin`, offset = line number - 1).
+
+    Reasons name an entry contributed by a coalition member with source `coalition`.
+    The members are SCREENING_MEMBERS, when set, plus the member of every payment
+    screened so far (stdin is read as a stream): set SCREENING_MEMBERS to cover members
+    whose payments come later or not at all. Sealed entries are never named."""
     settings = settings_from_env()
     rule_set = (
         RuleSet.from_rules(load_rules(rules_file)) if rules_file is not None else RuleSet.EMPTY

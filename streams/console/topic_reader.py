@@ -19,6 +19,7 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, TopicPar
 from streams.console.store import ViewStore
 from streams.console.view_fold import Change, changes_of
 from streams.kafka import topics
+from streams.kafka.acl import CONSOLE_GROUP_PREFIX
 from streams.kafka.client import Record
 from streams.settings import Settings
 
@@ -110,8 +111,9 @@ class TopicReader:
         consumer = Consumer(
             {
                 **self.settings.kafka_client_config(),
-                # Required by librdkafka; offsets are never committed to it.
-                "group.id": "screening-console-view",
+                # Required by librdkafka; offsets are never committed to it. Named under the
+                # console principal's group prefix, so its ACLs cover it on a secured cluster.
+                "group.id": f"{CONSOLE_GROUP_PREFIX}.view",
                 "enable.auto.commit": False,
                 "enable.auto.offset.store": False,
                 # A stored offset that retention has passed: read what is left.

@@ -23,6 +23,18 @@ Principals (SASL/SCRAM user names, `User:<name>`):
   rewrites it); DESCRIBE on the other shared topics, so its start-up check that the core
   topics exist sees them rather than trying to create them.
 
+- the fraud desk console, `User:console` by default: READ on every `decisions.*`,
+  `payments.*` (a hold shows its payment) and `resolutions.*`, and on `alerts`, `audit`,
+  `watchlist`, `watchlist.links`, `console.proposals`, `console.users` (its view is rebuilt
+  from them); WRITE on every `resolutions.*` (a fraud desk's answer), `audit`, `watchlist`
+  (promotions and false-positive overrides), `console.proposals` and `console.users`, and
+  CREATE on those it writes but `watchlist` (a member discovered at run time gets its
+  resolutions topic from the console); DESCRIBE on all of them, so it discovers members by
+  their topics; READ on its consumer groups (prefixed `console`).
+
+A member also READs its own `resolutions.<member>`: the fraud desk's answer to a hold goes
+back to the member's payment system, and to nobody else's.
+
 Kafka lets READ and WRITE imply DESCRIBE; it is granted explicitly anyway, so the generated
 set says everything it allows. The administrator (a super user) creates topics and applies
 these ACLs; the broker denies everything else (`allow.everyone.if.no.acl.found=false`).
@@ -41,6 +53,8 @@ from streams.settings import MEMBER_PATTERN
 DEFAULT_MEMBER_PREFIX = "User:"
 DEFAULT_WORKER = "User:screening"
 DEFAULT_PUBLISHER = "User:watchlist-publisher"
+DEFAULT_CONSOLE = "User:console"
+CONSOLE_GROUP_PREFIX = "console"
 DEFAULT_APP_ID = "screening"
 # Internal topics whose names do not follow the app id (the velocity stage topics).
 INTERNAL_PREFIX = "screening"
@@ -75,12 +89,13 @@ class Acl:
 
 @dataclass(frozen=True, slots=True)
 class Principals:
-    """How principals are named: members by a prefix and their id, the worker and the
-    watchlist publisher by name."""
+    """How principals are named: members by a prefix and their id, the worker, the
+    watchlist publisher and the console by name."""
 
     member_prefix: str = DEFAULT_MEMBER_PREFIX
     worker: str = DEFAULT_WORKER
     publisher: str = DEFAULT_PUBLISHER
+    console: str = DEFAULT_CONSOLE
 
     def member(self, member_id: str) -> str:
         """The principal of a member id."""
@@ -117,37 +132,48 @@ def acl_set(
     principals: Principals | None = None,
     app_id: str = DEFAULT_APP_ID,
 ) -> tuple[Acl, ...]:
-    """Every ACL of the system: the worker's, the publisher's, then each member's, in a
-    stable order. Raises AclError on a bad member id, principal or app id, or when a
-    member's principal would be the worker's, the publisher's or a reserved one."""
+    """Every ACL of the system: the worker's, the publisher's, the console's, then each
+    member's, in a stable order. Raises AclError on a bad member id, principal or app id,
+    or when a member's principal would be the worker's, the publisher's, the console's or
+    a reserved one."""
     principals = principals or Principals()
     validate_principal(principals.worker, "worker principal")
     validate_principal(principals.publisher, "publisher principal")
+    validate_principal(principals.console, "console principal")
     validate_principal(principals.member("x"), "member principal prefix")
-    if principals.worker == principals.publisher:
-        raise AclError("the worker and the publisher need different principals")
+    services = (principals.worker, principals.publisher, principals.console)
+    if len(set(services)) < len(services):
+        raise AclError("the worker, the publisher and the console need different principals")
     if not _APP_ID.match(app_id):
         raise AclError(f"app id {app_id!r} is not a valid topic name prefix")
     member_ids = tuple(dict.fromkeys(validate_member(m) for m in members))
-    taken = (principals.worker, principals.publisher, *RESERVED_PRINCIPALS)
+    taken = (*services, *RESERVED_PRINCIPALS)
     for member in member_ids:
         if principals.member(member) in taken:
             raise AclError(
                 f"member {member!r} would be the reserved principal {principals.member(member)};"
                 " use --member-principal-prefix"
             )
-    acls = [*worker_acls(principals.worker, app_id), *publisher_acls(principals.publisher)]
+    acls = [
+        *worker_acls(principals.worker, app_id),
+        *publisher_acls(principals.publisher),
+        *console_acls(principals.console),
+    ]
     for member in member_ids:
         acls.extend(member_acls(member, principals.member(member)))
     return tuple(dict.fromkeys(acls))
 
 
 def member_acls(member: str, principal: str) -> list[Acl]:
-    """A member's own topics and consumer groups, and nothing else."""
+    """A member's own topics (payments in; decisions and resolutions out) and consumer
+    groups, and nothing else."""
     group = f"decisions-{member}"
     return [
         *_grant(principal, "TOPIC", "LITERAL", topics.payments_topic(member), "WRITE", "DESCRIBE"),
         *_grant(principal, "TOPIC", "LITERAL", topics.decisions_topic(member), "READ", "DESCRIBE"),
+        *_grant(
+            principal, "TOPIC", "LITERAL", topics.resolutions_topic(member), "READ", "DESCRIBE"
+        ),
         *_grant(principal, "GROUP", "LITERAL", group, "READ", "DESCRIBE"),
         *_grant(principal, "GROUP", "PREFIXED", f"{group}.", "READ", "DESCRIBE"),
     ]
@@ -194,6 +220,39 @@ def publisher_acls(principal: str) -> list[Acl]:
         *_grant(principal, "TOPIC", "LITERAL", topics.ALERTS, "DESCRIBE"),
         *_grant(principal, "TOPIC", "LITERAL", topics.DLQ_PAYMENTS, "DESCRIBE"),
         *_grant(principal, "TOPIC", "PREFIXED", INTERNAL_PREFIX, "DESCRIBE"),
+    ]
+
+
+def console_acls(principal: str) -> list[Acl]:
+    """What the fraud desk console reads, writes and creates (see the module docstring)."""
+    read_only = (topics.DECISIONS_PREFIX, topics.PAYMENTS_PREFIX)
+    return [
+        *(
+            acl
+            for prefix in read_only
+            for acl in _grant(principal, "TOPIC", "PREFIXED", prefix, "READ", "DESCRIBE")
+        ),
+        *_grant(
+            principal,
+            "TOPIC",
+            "PREFIXED",
+            topics.RESOLUTIONS_PREFIX,
+            "READ",
+            "WRITE",
+            "CREATE",
+            "DESCRIBE",
+        ),
+        *_grant(principal, "TOPIC", "LITERAL", topics.ALERTS, "READ", "DESCRIBE"),
+        *_grant(principal, "TOPIC", "LITERAL", topics.LINKS, "READ", "DESCRIBE"),
+        *_grant(principal, "TOPIC", "LITERAL", topics.WATCHLIST, "READ", "WRITE", "DESCRIBE"),
+        *(
+            acl
+            for name in (topics.AUDIT, topics.PROPOSALS, topics.CONSOLE_USERS)
+            for acl in _grant(
+                principal, "TOPIC", "LITERAL", name, "READ", "WRITE", "CREATE", "DESCRIBE"
+            )
+        ),
+        *_grant(principal, "GROUP", "PREFIXED", CONSOLE_GROUP_PREFIX, "READ", "DESCRIBE"),
     ]
 
 

@@ -1,8 +1,9 @@
 """`screening acl --apply`: the ACL set made real on a SASL cluster, as its super user.
 
-For every principal of the set (each member, the worker, the watchlist publisher) a SCRAM
-user with a generated password and a client properties file `DIR/<user>.json` (mode 600);
-the contract's shared topics and each member's topics; then the ACL bindings. Running it
+For every principal of the set (each member, the worker, the watchlist publisher, the
+console) a SCRAM user with a generated password and a client properties file
+`DIR/<user>.json` (mode 600); the contract's shared topics and each member's topics; then
+the ACL bindings. Running it
 again is safe: existing credential files keep their passwords (re-applied, so they are
 current on the cluster), existing topics and ACLs are left as they are, new members are
 added.

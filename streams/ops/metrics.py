@@ -91,7 +91,8 @@ REASONS = Counter(
 )
 WATCHLIST_HITS = Counter(
     "screening_watchlist_hits_total",
-    "Watchlist reasons (exact, name and linked matches) by the source of the matched entry",
+    "Watchlist reasons (exact, name and linked matches) by the source of the matched entry "
+    "as reasons name it (coalition for a member's, sealed for a sealed entry)",
     ["source"],
 )
 DEAD_LETTERS = Counter(
@@ -240,6 +241,7 @@ RULE_OF_CODE: Mapping[str, str] = {
     "WATCHLIST_NAME_MATCH": "name_match",
 }
 WATCHLIST_PREFIX = "WATCHLIST_"
+SEALED_CODE = "WATCHLIST_SEALED"
 
 
 def payment_consumed(member: str) -> None:
@@ -292,8 +294,9 @@ def _count_reason(reason: Mapping[str, Any]) -> None:
         child = _reasons[labels] = REASONS.labels(*labels)
     child.inc()
     code = labels[0]
-    if code.startswith(WATCHLIST_PREFIX) and "source" in reason:
-        source = str(reason["source"])
+    if code.startswith(WATCHLIST_PREFIX) and ("source" in reason or code == SEALED_CODE):
+        # as the reason names it: `coalition` for a member's entry, `sealed` for a sealed one
+        source = str(reason.get("source", "sealed"))
         hit = _hits.get(source)
         if hit is None:
             hit = _hits[source] = WATCHLIST_HITS.labels(_source_label(source))

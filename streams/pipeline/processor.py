@@ -7,7 +7,7 @@ velocity stages (`velocity_stages`) and failure handling (`fail_closed`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from datetime import UTC, datetime
 
 from streams.model.payment import Payment
@@ -32,6 +32,8 @@ class PaymentProcessor:
     byte-identical records it got the first time. `rules` (velocity rules) is replaced
     whole when the rules topic changes; `velocity_state` holds window state when every
     stage runs in this process (offline), the worker's stages use their Faust tables.
+    `members` are the coalition's members as far as this process knows them (see
+    `serve_members`): reasons name an entry contributed by one of them `coalition`.
     """
 
     def __init__(
@@ -45,8 +47,10 @@ class PaymentProcessor:
         app_id: str = "screening",
         fail_open_members: frozenset[str] = frozenset(),
         payer_key: bytes | None = None,
+        members: frozenset[str] = frozenset(),
     ) -> None:
         self.watchlist = watchlist
+        self.members = members
         self.app_id = app_id
         self.fail_open_members = fail_open_members
         self.links = links
@@ -72,16 +76,27 @@ class PaymentProcessor:
             app_id=settings.app_id,
             fail_open_members=settings.fail_open_members,
             payer_key=settings.payer_key,
+            members=frozenset(settings.members),
         )
+
+    def serve_members(self, members: Iterable[str]) -> None:
+        """Add members: SCREENING_MEMBERS, the worker's discovered members, or (offline) the
+        member of each payment screened. Replaced, not mutated, so a context built earlier
+        keeps the set it was built with."""
+        added = self.members.union(members)
+        if added != self.members:
+            self.members = added
 
     def process(self, raw: bytes, source: Source, member: str | None) -> list[OutRecord]:
         """Decide one payment with every velocity stage run here against
         `velocity_state`, or dead-letter it; `member` is the topic's member (None
-        offline, where member_id is taken as given). Offline screening and backtests."""
+        offline, where member_id is taken as given, and the payment's member is added to
+        `members` before it is decided). Offline screening and backtests."""
         admitted = self.admit(raw, source, member)
         if isinstance(admitted, list):
             return admitted
         payment, masked = admitted
+        self.serve_members((payment.member_id,))
         hits = evaluate_all(payment, self.rules, self.velocity_state)
         return self.decide(payment, masked, [h.result() for h in hits])
 
@@ -155,7 +170,12 @@ class PaymentProcessor:
             return cached
         version = self.watchlist.version
         context = ScreeningContext(
-            self.watchlist, payment.ts, self.name_threshold, self.coalition_key, self.links
+            self.watchlist,
+            payment.ts,
+            self.name_threshold,
+            self.coalition_key,
+            self.links,
+            self.members,
         )
         fail_open = payment.member_id in self.fail_open_members
         verdict = verdict_for(payment, context, velocity, fail_open)

@@ -37,22 +37,27 @@ class WatchlistView(Protocol):
 @dataclass(frozen=True, slots=True)
 class ScreeningContext:
     """State a rule may read: the watchlist, the time of decision (event time), the
-    deployment's name-match threshold and the coalition key for hashed contributions."""
+    deployment's name-match threshold, the coalition key for hashed contributions, the
+    links and the coalition's members (whose contributions a reason names `coalition`)."""
 
     watchlist: WatchlistView
     at: datetime
     name_threshold: float
     coalition_key: bytes | None = None
     links: LinkIndex | None = None
+    members: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """One reason: a code, the effect on the decision and the evidence behind it."""
+    """One reason: a code, the effect on the decision and the evidence behind it;
+    `sealed_entry` is the sealed entry behind a WATCHLIST_SEALED result, for overrides and
+    ordering only: it is never written."""
 
     code: str
     effect: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
+    sealed_entry: str | None = None
 
     def as_reason(self) -> dict[str, Any]:
         """The reason as written into decisions and alerts."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from streams.model.payment import Payment
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.rules.disclosure import named_source, sealed_result
 from streams.watchlist.name_index import NameHit
 
 CODE = "WATCHLIST_NAME_MATCH"
@@ -12,7 +13,8 @@ CODE = "WATCHLIST_NAME_MATCH"
 
 def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
     """Consumes the payee's canonical name; produces a hold per live entry scoring at or
-    above the deployment threshold, with the score and the name as listed."""
+    above the deployment threshold, with the score and the name as listed (a sealed entry:
+    WATCHLIST_SEALED, neither; a member's contribution: source `coalition`)."""
     best: dict[str, NameHit] = {}
     for variant in payment.payee.name_variants:
         for hit in context.watchlist.search_names(variant, context.name_threshold):
@@ -23,6 +25,9 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
         entry = context.watchlist.lookup_entry(hit.entry_id)
         if entry is None or entry.effect(context.at) is None:
             continue
+        if entry.sealed:
+            results.append(sealed_result("hold", "name", entry.entry_id))
+            continue
         results.append(
             RuleResult(
                 CODE,
@@ -32,7 +37,7 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
                     "type": "name",
                     "score": hit.score,
                     "listed_name": hit.listed_name,
-                    "source": entry.source,
+                    "source": named_source(entry.source, context.members),
                     "status": entry.status,
                 },
             )

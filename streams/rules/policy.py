@@ -21,10 +21,19 @@ class Verdict:
 
 
 def decide(results: Iterable[RuleResult]) -> Verdict:
-    """Consumes rule results; the strongest effect decides, alert-only results inform."""
-    ordered = sorted(
-        results,
-        key=lambda r: (-EFFECT_RANK[r.effect], r.code, str(r.evidence.get("entry_id", ""))),
-    )
+    """Consumes rule results; the strongest effect decides, alert-only results inform.
+    Sealed reasons that read alike are written once: how many sealed entries matched is
+    itself something a member must not learn."""
+    ordered = sorted(results, key=_order)
     rank = max((EFFECT_RANK[r.effect] for r in ordered), default=0)
-    return Verdict(_DECISION_OF_RANK[rank], tuple(r.as_reason() for r in ordered))
+    reasons: list[dict[str, Any]] = []
+    for result in ordered:
+        reason = result.as_reason()
+        if result.sealed_entry is None or reason not in reasons:
+            reasons.append(reason)
+    return Verdict(_DECISION_OF_RANK[rank], tuple(reasons))
+
+
+def _order(result: RuleResult) -> tuple[int, str, str]:
+    entry = result.sealed_entry or str(result.evidence.get("entry_id", ""))
+    return -EFFECT_RANK[result.effect], result.code, entry

@@ -46,7 +46,7 @@ def apply_overrides(
     kept: list[RuleResult] = []
     applied: list[str] = []
     for result in results:
-        entry_id = result.evidence.get("entry_id")
+        entry_id = result.sealed_entry or result.evidence.get("entry_id")
         if result.effect == "hold" and isinstance(entry_id, str):
             overrides = context.watchlist.overrides_for(payment.member_id, entry_id)
             hits = [

@@ -7,13 +7,16 @@ from __future__ import annotations
 from streams.model.payment import Payment
 from streams.model.timestamps import iso
 from streams.rules.base import RuleResult, ScreeningContext
+from streams.rules.disclosure import named_source, sealed_result
 
 CODE = "WATCHLIST_LINK"
 
 
 def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
     """Consumes the payee's lookup keys and the live links; produces a hold per linked
-    entry that is still confirmed and live, naming the transaction that made the link."""
+    entry that is still confirmed and live, naming the transaction that made the link (a
+    sealed entry: WATCHLIST_SEALED, naming neither; a member's contribution: source
+    `coalition`)."""
     if context.links is None:
         return []
     results: list[RuleResult] = []
@@ -26,19 +29,20 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
             if link.entry_id in seen:
                 continue
             seen.add(link.entry_id)
-            results.append(
-                RuleResult(
-                    CODE,
-                    "hold",
-                    {
-                        "entry_id": link.entry_id,
-                        "type": link.type,
-                        "value": link.value,
-                        "source": entry.source,
-                        "status": "linked",
-                        "linked_by_txn": link.first_txn,
-                        "linked_at": iso(link.first_seen),
-                    },
-                )
-            )
+            if entry.sealed:
+                results.append(sealed_result("hold", probe.field, link.entry_id))
+                continue
+            evidence: dict[str, object] = {
+                "entry_id": link.entry_id,
+                "type": link.type,
+                "value": link.value,
+                "source": named_source(entry.source, context.members),
+                "status": "linked",
+                "linked_at": iso(link.first_seen),
+            }
+            # Another member's transaction id is that member's data: name it only to the
+            # member whose payment made the link.
+            if link.first_member == payment.member_id:
+                evidence["linked_by_txn"] = link.first_txn
+            results.append(RuleResult(CODE, "hold", evidence))
     return results

@@ -34,7 +34,9 @@ class ListedIdentifier:
 
 @dataclass(frozen=True, slots=True)
 class WatchlistEntry:
-    """A validated entry; `rejected` lists identifiers that can never match (e.g. bad IBAN)."""
+    """A validated entry; `rejected` lists identifiers that can never match (e.g. bad IBAN);
+    `sealed` (visibility `sealed`, a law-enforcement embargo) means no decision or alert may
+    name it (see streams/rules/disclosure.py)."""
 
     entry_id: str
     identifiers: tuple[ListedIdentifier, ...]
@@ -45,6 +47,7 @@ class WatchlistEntry:
     expires_at: datetime | None
     reference: str | None
     rejected: tuple[tuple[str, str], ...]
+    sealed: bool = False
 
     def effect(self, at: datetime) -> str | None:
         """`block`/`hold` this entry applies at event time `at`; None if revoked or expired."""
@@ -141,6 +144,7 @@ def parse_entry(document: Any) -> WatchlistEntry:
         expires_at=expires_at,
         reference=document.get("reference"),
         rejected=rejected,
+        sealed=document.get("visibility", "normal") == "sealed",
     )
 
 

@@ -7,6 +7,11 @@ Such identifiers are recorded as links; a later payment to a linked identifier h
 (never blocks) with WATCHLIST_LINK. Links are made only from exact matches on confirmed
 entries, never from other links, so linking never goes further than one hop. A link
 lapses after a period without new evidence, in event time.
+
+A sealed entry makes no links: its reasons name no entry, and a link record or NEW_ROUTE
+alert naming it would tell what the embargo hides. An identifier that matched a sealed entry
+is not linked to another entry the same payment matched either (a later payment to it would
+then hold by WATCHLIST_LINK, with its value, beside the sealed match).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from streams.model.payment import Payment, parse_timestamp
 from streams.model.timestamps import iso
 
 LINKABLE_CODES = frozenset({"WATCHLIST_MATCH"})
+SEALED_CODE = "WATCHLIST_SEALED"  # streams.rules.disclosure.SEALED_CODE
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,19 +142,21 @@ def derive_links(
 ) -> tuple[list[Link], list[Link]]:
     """Consumes a decided payment and its reasons; produces (links to publish, links that
     are new). Only exact matches on confirmed entries link; identifiers the entry already
-    lists, and identifiers of the same payment already matched, are not links."""
+    lists, and identifiers of the same payment already matched (sealed matches by their
+    payee field), are not links."""
     sources = [r for r in reasons if r["code"] in LINKABLE_CODES and r.get("status") == "confirmed"]
     if not sources:
         return [], []
     matched_keys = {
         index_key(r["type"], r["value"]) for r in reasons if r["code"] in LINKABLE_CODES
     }
+    sealed_fields = {r.get("payee_field") for r in reasons if r["code"] == SEALED_CODE}
     updates: list[Link] = []
     new: list[Link] = []
     actions = {r["entry_id"]: r.get("action", "block") for r in sources}
     for entry_id in sorted(actions):
         for key, kind, value in _payee_identifiers(payment):
-            if key in matched_keys:
+            if key in matched_keys or kind in sealed_fields:
                 continue
             current = index.get(key, entry_id)
             if current is None:

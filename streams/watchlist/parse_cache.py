@@ -76,6 +76,7 @@ def to_row(parsed: Parsed) -> bytes:
             _micros(record.expires_at),
             record.reference,
             record.rejected,
+            record.sealed,
         )
     return marshal.dumps((fields, encoded))
 
@@ -95,7 +96,9 @@ def from_row(row: bytes) -> Parsed:
             reason,
             _moment(expires),
         ), encoded
-    _, entry_id, idents, names, action, status, source, expires, reference, rejected = fields
+    _, entry_id, idents, names, action, status, source, expires, reference, rejected, sealed = (
+        fields
+    )
     return WatchlistEntry(
         entry_id,
         tuple(ListedIdentifier(*i) for i in idents),
@@ -106,6 +109,7 @@ def from_row(row: bytes) -> Parsed:
         _moment(expires),
         reference,
         rejected,
+        sealed,
     ), encoded
 
 

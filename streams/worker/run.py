@@ -61,6 +61,7 @@ def build_worker_app(settings: Settings) -> faust.App:
     links = LinkIndex(settings.link_ttl)
     links_replica = LinksReplica(settings, links)
     processor = PaymentProcessor.from_settings(index, settings, links)
+    processor.serve_members(members)
     rules_replica = RulesReplica(settings, processor)
     recent = RecentDecisions(settings, processor, settings.redelivery_window_s)
     recent.follow(members)
@@ -86,6 +87,7 @@ def build_worker_app(settings: Settings) -> faust.App:
                 return
             await loop.run_in_executor(None, admin.ensure_member_topics, client, settings, new)
             recent.follow(new)
+            processor.serve_members(new)
             add_payment_topics(app, payments, [topics.payments_topic(m) for m in new])
             metrics.serve_members(m for t in payments.topics if (m := topics.member_of(t)))
             log.info("serving new members: %s", ", ".join(new))

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 import pytest
 from confluent_kafka import Consumer, KafkaError, Producer
+from confluent_kafka.admin import AdminClient, NewTopic
 
 from streams.kafka import secure_profile
 from streams.kafka.client_properties import environment
@@ -116,7 +117,13 @@ def assert_refused_write(config: dict[str, str], topic: str) -> None:
 
 def test_credentials_files_are_the_principals_own(cluster: Cluster) -> None:
     names = sorted(p.name for p in cluster.credentials.iterdir())
-    assert names == ["a.json", "b.json", "screening.json", "watchlist-publisher.json"]
+    assert names == [
+        "a.json",
+        "b.json",
+        "console.json",
+        "screening.json",
+        "watchlist-publisher.json",
+    ]
     for path in cluster.credentials.iterdir():
         assert path.stat().st_mode & 0o777 == 0o600, path
         properties = orjson.loads(path.read_bytes())
@@ -145,6 +152,27 @@ def test_a_member_is_refused_another_members_topics_and_the_watchlist(cluster: C
         "error",
         KafkaError.GROUP_AUTHORIZATION_FAILED,
     )
+
+
+def test_the_console_reads_decisions_and_a_member_only_its_own_resolutions(
+    cluster: Cluster,
+) -> None:
+    client = AdminClient({**cluster.admin, "log_level": 0})
+    for future in client.create_topics(
+        [NewTopic(f"resolutions.{m}", 1, 1) for m in MEMBERS]
+    ).values():
+        future.result(ANSWER_TIMEOUT_S)
+    console = cluster.config("console")
+    assert produce_error(cluster.config("screening"), "decisions.b", b"t-console") is None
+    assert consume_first(console, "decisions.b", unique("console"))[0] == "record"
+    assert produce_error(console, "resolutions.a", b"t-resolved") is None
+    assert_refused_write(console, "payments.a")
+    assert consume_first(cluster.config("a"), "resolutions.a", "decisions-a")[0] == "record"
+    assert consume_first(cluster.config("b"), "resolutions.a", "decisions-b") == (
+        "error",
+        KafkaError.TOPIC_AUTHORIZATION_FAILED,
+    )
+    assert_refused_write(cluster.config("a"), "resolutions.a")
 
 
 def test_the_coalition_operator_writes_the_watchlist_and_rules(cluster: Cluster) -> None:

@@ -109,7 +109,7 @@ def test_prometheus_discovers_every_scaled_worker() -> None:
 
 def test_kubernetes_scrape_config_keeps_the_job_label() -> None:
     config = yaml.safe_load(PROMETHEUS_K8S_YML.read_text())
-    (job,) = config["scrape_configs"]
+    (job,) = [j for j in config["scrape_configs"] if j["job_name"] == "screening-worker-pods"]
     assert job["kubernetes_sd_configs"][0]["role"] == "pod"
     relabel = job["relabel_configs"]
     assert {"target_label": "job", "replacement": "screening-worker"} in relabel
@@ -125,6 +125,19 @@ def test_kubernetes_scrape_config_keeps_the_job_label() -> None:
         "__meta_kubernetes_pod_annotation_prometheus_io_port",
     }
     assert config["rule_files"] == ["alerts.yml"]
+
+
+def test_both_scrape_configs_find_the_console_as_job_screening_console() -> None:
+    kubernetes = yaml.safe_load(PROMETHEUS_K8S_YML.read_text())["scrape_configs"]
+    (pods,) = [j for j in kubernetes if j["job_name"] == "screening-console-pods"]
+    relabel = pods["relabel_configs"]
+    assert {"target_label": "job", "replacement": "screening-console"} in relabel
+    keep = [r for r in relabel if r.get("action") == "keep" and "app_kubernetes_io_name" in str(r)]
+    assert [r["regex"] for r in keep] == ["screening-console"]
+    compose_jobs = yaml.safe_load(PROMETHEUS_YML.read_text())["scrape_configs"]
+    (console,) = [j for j in compose_jobs if j["job_name"] == "screening-console"]
+    assert console["static_configs"] == [{"targets": ["console:8080"]}]
+    assert console["metrics_path"] == "/metrics"
 
 
 def test_grafana_is_provisioned_with_the_datasource_and_dashboards() -> None:

@@ -17,6 +17,16 @@ DOCKERFILE = ROOT / "Dockerfile"
 DOCKERIGNORE = ROOT / ".dockerignore"
 EXAMPLE_MEMBERS = ("acme-bank", "northpay", "cardco")
 PARTITIONS = 6
+# The topics every member shares (and the console's own).
+SHARED_TOPICS = (
+    topics.WATCHLIST,
+    topics.RULES,
+    topics.ALERTS,
+    topics.DLQ_PAYMENTS,
+    topics.AUDIT,
+    topics.PROPOSALS,
+    topics.CONSOLE_USERS,
+)
 
 
 def created_topics() -> dict[str, list[str]]:
@@ -34,9 +44,13 @@ def created_topics() -> dict[str, list[str]]:
 
 
 def contract_topics() -> list[str]:
-    names = [topics.WATCHLIST, topics.RULES, topics.ALERTS, topics.DLQ_PAYMENTS]
+    names = list(SHARED_TOPICS)
     for member in EXAMPLE_MEMBERS:
-        names += [topics.payments_topic(member), topics.decisions_topic(member)]
+        names += [
+            topics.payments_topic(member),
+            topics.decisions_topic(member),
+            topics.resolutions_topic(member),
+        ]
     return names
 
 
@@ -106,12 +120,17 @@ def test_topics_service_creates_every_contract_topic() -> None:
     assert f"--partitions {PARTITIONS}" in script
 
 
-@pytest.mark.parametrize("name", [topics.WATCHLIST, topics.RULES])
+@pytest.mark.parametrize(
+    "name", [topics.WATCHLIST, topics.RULES, topics.PROPOSALS, topics.CONSOLE_USERS]
+)
 def test_watchlist_and_rules_are_compacted(name: str) -> None:
     assert "cleanup.policy=compact" in created_topics()[name]
 
 
-@pytest.mark.parametrize("name", [topics.ALERTS, topics.DLQ_PAYMENTS, "payments.acme-bank"])
+@pytest.mark.parametrize(
+    "name",
+    [topics.ALERTS, topics.DLQ_PAYMENTS, topics.AUDIT, "payments.acme-bank", "resolutions.cardco"],
+)
 def test_event_topics_are_not_compacted(name: str) -> None:
     assert "cleanup.policy=compact" not in created_topics()[name]
 
@@ -119,9 +138,9 @@ def test_event_topics_are_not_compacted(name: str) -> None:
 def test_created_topic_names_follow_the_contract() -> None:
     for name in created_topics():
         assert (
-            name in (topics.WATCHLIST, topics.RULES, topics.ALERTS, topics.DLQ_PAYMENTS)
+            name in SHARED_TOPICS
             or topics.member_of(name) is not None
-            or re.fullmatch(r"decisions\.[a-z0-9][a-z0-9-]*", name)
+            or re.fullmatch(r"(decisions|resolutions)\.[a-z0-9][a-z0-9-]*", name)
         ), name
 
 
@@ -148,6 +167,24 @@ def test_worker_can_be_scaled() -> None:
     assert "ports" not in worker, "a published host port collides when scaled"
     assert "hostname" not in worker
     assert "6066" in [str(port) for port in worker.get("expose", [])]
+
+
+def test_the_console_serves_on_8080_with_its_database_on_a_volume() -> None:
+    console = service("console")
+    assert console["command"] == ["console", "--listen", "0.0.0.0:8080"]
+    assert console["build"] == service("worker")["build"]
+    env = environment(console)
+    assert env["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert env["SCREENING_CONSOLE_DB"] == "sqlite:////data/console.db"
+    volumes = [str(v).split(":") for v in console["volumes"]]
+    assert ["console-data", "/data"] in volumes
+    assert "console-data" in compose()["volumes"]
+    assert "127.0.0.1:8080:8080" in console["ports"]
+    assert "/healthz" in " ".join(console["healthcheck"]["test"])
+    assert console["depends_on"]["kafka"]["condition"] == "service_healthy"
+    assert "chown screening:screening /var/lib/screening /data" in DOCKERFILE.read_text(), (
+        "the image's user must own the volume's mount point"
+    )
 
 
 def test_worker_settings_are_valid() -> None:

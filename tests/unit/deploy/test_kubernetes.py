@@ -41,14 +41,29 @@ def documents() -> tuple[tuple[str, dict[str, Any]], ...]:
     return tuple(found)
 
 
-def one(kind: str) -> dict[str, Any]:
-    (doc,) = [d for _, d in documents() if d["kind"] == kind]
+def one(kind: str, app: str = "screening-worker") -> dict[str, Any]:
+    """The one manifest of `kind` for `app` (its app.kubernetes.io/name label; shared
+    manifests such as the Namespace carry none)."""
+    (doc,) = [
+        d
+        for _, d in documents()
+        if d["kind"] == kind
+        and d["metadata"].get("labels", {}).get("app.kubernetes.io/name", app) == app
+    ]
     return doc
 
 
 def container() -> dict[str, Any]:
     (worker,) = one("StatefulSet")["spec"]["template"]["spec"]["containers"]
     return worker
+
+
+CONSOLE = "screening-console"
+
+
+def console_container() -> dict[str, Any]:
+    (console,) = one("Deployment", CONSOLE)["spec"]["template"]["spec"]["containers"]
+    return console
 
 
 def validate(doc: dict[str, Any]) -> None:
@@ -190,6 +205,64 @@ def test_headless_service_pdb_and_servicemonitor_select_the_workers() -> None:
     # The Operator names the job after the Service: the rules select job="screening-worker".
     assert service["metadata"]["name"] == "screening-worker"
     assert "jobLabel" not in monitor["spec"]
+
+
+def test_the_console_runs_once_with_its_database_on_a_volume() -> None:
+    deployment = one("Deployment", CONSOLE)
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"]["type"] == "Recreate", "one process on the file"
+    console = console_container()
+    assert console["args"] == ["console", "--listen", "0.0.0.0:8080"]
+    env = {e["name"]: e["value"] for e in console["env"]}
+    database = env["SCREENING_CONSOLE_DB"]
+    assert database.startswith("sqlite:////")
+    mounts = {m["name"]: m["mountPath"] for m in console["volumeMounts"]}
+    volumes = {v["name"]: v for v in deployment["spec"]["template"]["spec"]["volumes"]}
+    (data,) = [
+        n
+        for n, path in mounts.items()
+        if database.removeprefix("sqlite:///").startswith(path + "/")
+    ]
+    claim = volumes[data]["persistentVolumeClaim"]["claimName"]
+    assert one("PersistentVolumeClaim", CONSOLE)["metadata"]["name"] == claim
+
+
+def test_the_console_uses_its_own_kafka_principal() -> None:
+    refs = console_container()["envFrom"]
+    assert {"configMapRef": {"name": one("ConfigMap")["metadata"]["name"]}} in refs
+    secret = one("Secret", CONSOLE)
+    assert {"secretRef": {"name": secret["metadata"]["name"]}} in refs
+    assert {"secretRef": {"name": one("Secret")["metadata"]["name"]}} not in refs
+    assert secret["stringData"]["KAFKA_SASL_USERNAME"] == "console"
+    assert secret["stringData"]["KAFKA_SASL_PASSWORD"] == "CHANGE-ME"
+
+
+def test_the_console_runs_unprivileged_and_is_probed_on_its_port() -> None:
+    pod = one("Deployment", CONSOLE)["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10001, "the image's user (Dockerfile)"
+    console = console_container()
+    assert console["securityContext"]["allowPrivilegeEscalation"] is False
+    (port,) = console["ports"]
+    assert port["containerPort"] == 8080
+    assert console["readinessProbe"]["httpGet"]["path"] == "/healthz"
+    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+        assert console[probe]["httpGet"]["port"] in (port["name"], 8080), probe
+
+
+def test_the_console_is_scraped_as_job_screening_console() -> None:
+    pod = one("Deployment", CONSOLE)["spec"]["template"]["metadata"]
+    assert pod["annotations"]["prometheus.io/port"] == "8080"
+    service = one("Service", CONSOLE)
+    assert service["metadata"]["name"] == CONSOLE, "the Operator's job label"
+    assert service["spec"]["selector"].items() <= pod["labels"].items()
+    monitor = one("ServiceMonitor", CONSOLE)
+    assert (
+        monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    )
+    ports = {p["name"] for p in service["spec"]["ports"]}
+    assert [e["port"] for e in monitor["spec"]["endpoints"]] == [p for p in ports]
+    assert [e["path"] for e in monitor["spec"]["endpoints"]] == ["/metrics"]
 
 
 def render_prometheus_rule() -> str:

@@ -440,7 +440,7 @@ def test_the_init_creates_users_topics_and_applies_exactly_the_plan(
     calls = [shlex.split(line) for line in log.read_text().splitlines()]
 
     users = [c[c.index("--entity-name") + 1] for c in calls if c[0] == "kafka-configs.sh"]
-    assert users == ["screening", "watchlist-publisher", *DEFAULT_MEMBERS]
+    assert users == ["screening", "watchlist-publisher", "console", *DEFAULT_MEMBERS]
     created = {c[c.index("--topic") + 1] for c in calls if c[0] == "kafka-topics.sh"}
     for member in DEFAULT_MEMBERS:
         assert {f"payments.{member}", f"decisions.{member}"} <= created
@@ -472,7 +472,7 @@ def test_the_init_stops_when_a_members_password_is_missing(secrets: Path, tmp_pa
     assert "newcomer" in result.stderr and "make-certs.sh" in result.stderr
 
 
-@pytest.mark.parametrize("members", ["acme-bank,admin", "broker", "Acme", "screening"])
+@pytest.mark.parametrize("members", ["acme-bank,admin", "broker", "Acme", "screening", "console"])
 def test_the_init_refuses_members_that_would_take_a_system_user(
     secrets: Path, tmp_path: Path, members: str
 ) -> None:

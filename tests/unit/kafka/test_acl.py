@@ -31,7 +31,10 @@ MEMBERS = ("acme", "acme-bank", "a", "a-b", "northpay", "0")
 OUTSIDER = "stranger"  # has topics on the broker but is not in the list
 WORKER = "User:screening"
 PUBLISHER = "User:watchlist-publisher"
+CONSOLE = "User:console"
 SHARED_TOPICS = ("alerts", "watchlist", "rules", "watchlist.links", "dlq.payments")
+CONSOLE_TOPICS = ("audit", "console.proposals", "console.users")
+MEMBER_KINDS = ("payments", "decisions", "resolutions")
 INTERNAL_TOPICS = (
     "screening-__assignor-__leader",
     "screening-velocity.payee-changelog",
@@ -59,14 +62,15 @@ CLUSTER_OPERATIONS = (
 
 
 def all_topics() -> list[str]:
-    names = [f"{kind}.{m}" for m in (*MEMBERS, OUTSIDER) for kind in ("payments", "decisions")]
-    return [*names, *SHARED_TOPICS, *INTERNAL_TOPICS]
+    names = [f"{kind}.{m}" for m in (*MEMBERS, OUTSIDER) for kind in MEMBER_KINDS]
+    return [*names, *SHARED_TOPICS, *CONSOLE_TOPICS, *INTERNAL_TOPICS]
 
 
 def all_groups() -> list[str]:
     groups = [f"decisions-{m}" for m in (*MEMBERS, OUTSIDER)]
     groups += [f"decisions-{m}.fraud-desk" for m in (*MEMBERS, OUTSIDER)]
-    return [*groups, "screening", "screening-replica-watchlist", "decisions-", "decisions"]
+    groups += ["screening", "screening-replica-watchlist", "decisions-", "decisions"]
+    return [*groups, "console", "console-view"]
 
 
 # --- a matcher with Kafka's StandardAuthorizer semantics ---------------------------------
@@ -126,10 +130,11 @@ def test_the_matcher_follows_kafka_semantics() -> None:
 @pytest.mark.parametrize("member", MEMBERS)
 def test_a_member_may_exactly_write_its_payments_and_read_its_decisions(member: str) -> None:
     principal = f"User:{member}"
+    readable = (f"decisions.{member}", f"resolutions.{member}")
     for topic in all_topics():
         for operation in TOPIC_OPERATIONS:
             expected = (topic == f"payments.{member}" and operation in ("WRITE", "DESCRIBE")) or (
-                topic == f"decisions.{member}" and operation in ("READ", "DESCRIBE")
+                topic in readable and operation in ("READ", "DESCRIBE")
             )
             assert allowed(ACLS, principal, "TOPIC", topic, operation) == expected, (
                 member,
@@ -226,10 +231,39 @@ def test_the_publisher_writes_the_watchlist_and_rules_and_reads_no_payment_data(
     assert can("watchlist", "WRITE") and can("rules", "WRITE")
     assert can("watchlist.links", "READ") and can("watchlist.links", "WRITE")
     for topic in all_topics():
-        if topic.startswith(("payments.", "decisions.")):
+        if topic.startswith(("payments.", "decisions.", "resolutions.")):
             assert not any(can(topic, op) for op in TOPIC_OPERATIONS), topic
     for topic in ("alerts", "dlq.payments", *INTERNAL_TOPICS):
         assert can(topic, "DESCRIBE") and not can(topic, "READ") and not can(topic, "WRITE")
+
+
+def test_the_console_reads_what_its_view_needs_and_writes_only_desk_records() -> None:
+    def can(topic: str, operation: str, resource: str = "TOPIC") -> bool:
+        return allowed(ACLS, CONSOLE, resource, topic, operation)
+
+    for member in (*MEMBERS, OUTSIDER, "new-member"):  # members it discovers later too
+        for kind in MEMBER_KINDS:
+            assert can(f"{kind}.{member}", "READ") and can(f"{kind}.{member}", "DESCRIBE")
+        assert not can(f"payments.{member}", "WRITE") and not can(f"decisions.{member}", "WRITE")
+        assert can(f"resolutions.{member}", "WRITE") and can(f"resolutions.{member}", "CREATE")
+    for topic in ("alerts", "watchlist", "watchlist.links", *CONSOLE_TOPICS):
+        assert can(topic, "READ"), topic
+    for topic in ("watchlist", *CONSOLE_TOPICS):
+        assert can(topic, "WRITE"), topic
+    for topic in ("alerts", "watchlist.links", "rules", "dlq.payments", *INTERNAL_TOPICS):
+        assert not can(topic, "WRITE"), topic
+    for topic in ("rules", "dlq.payments", *INTERNAL_TOPICS):
+        assert not can(topic, "READ"), topic
+    assert can("console", "READ", "GROUP") and can("console-view", "READ", "GROUP")
+    assert not can("screening", "READ", "GROUP") and not can("decisions-acme", "READ", "GROUP")
+    for operation in CLUSTER_OPERATIONS:
+        assert not can("kafka-cluster", operation, "CLUSTER")
+
+
+def test_no_member_reads_the_console_topics() -> None:
+    for member in MEMBERS:
+        for topic in ("alerts", "watchlist", *CONSOLE_TOPICS):
+            assert not allowed(ACLS, f"User:{member}", "TOPIC", topic, "READ")
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -256,6 +290,8 @@ def test_member_lists_are_trimmed_and_deduplicated() -> None:
         Principals(member_prefix="User"),
         Principals(worker="User:a b"),
         Principals(worker="User:x", publisher="User:x"),
+        Principals(console="User:screening"),
+        Principals(console="console"),
     ],
 )
 def test_bad_principals_are_rejected(principals: Principals) -> None:
@@ -263,7 +299,9 @@ def test_bad_principals_are_rejected(principals: Principals) -> None:
         acl_set(["acme"], principals)
 
 
-@pytest.mark.parametrize("member", ["screening", "watchlist-publisher", "admin", "broker"])
+@pytest.mark.parametrize(
+    "member", ["screening", "watchlist-publisher", "console", "admin", "broker"]
+)
 def test_a_member_cannot_take_a_system_principal(member: str) -> None:
     with pytest.raises(AclError, match="reserved principal"):
         acl_set([member])
@@ -351,13 +389,20 @@ def test_cli_options_reach_the_acls() -> None:
             "User:svc-screening",
             "--publisher-principal",
             "User:svc-publisher",
+            "--console-principal",
+            "User:svc-console",
             "--app-id",
             "screening-eu",
         ]
     )
     assert code == 0
     principals = {acl["principal"] for acl in orjson.loads(out)["acls"]}
-    assert principals == {"User:member-acme", "User:svc-screening", "User:svc-publisher"}
+    assert principals == {
+        "User:member-acme",
+        "User:svc-screening",
+        "User:svc-publisher",
+        "User:svc-console",
+    }
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,13 @@ ADMIN = {
 
 
 def test_every_principal_of_the_set_is_a_scram_user() -> None:
-    assert users_of(acl_set(["a", "b"])) == ["screening", "watchlist-publisher", "a", "b"]
+    assert users_of(acl_set(["a", "b"])) == [
+        "screening",
+        "watchlist-publisher",
+        "console",
+        "a",
+        "b",
+    ]
     prefixed = acl_set(["a"], Principals(member_prefix="User:member-"))
     assert users_of(prefixed)[-1] == "member-a"
 

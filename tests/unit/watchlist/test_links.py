@@ -68,8 +68,23 @@ def test_listed_site_through_unlisted_merchant_links_the_merchant() -> None:
     assert later["decision"] == "hold"
     (reason,) = later["reasons"]
     assert reason["code"] == "WATCHLIST_LINK"
-    assert reason["entry_id"] == "wl-site" and reason["linked_by_txn"] == "t1"
+    assert reason["entry_id"] == "wl-site"
+    # t1 was another member's payment: its id is not m2's to see.
+    assert "linked_by_txn" not in reason and "t1" not in orjson.dumps(later).decode()
     assert not [a for a in alerts if a["kind"] == "NEW_ROUTE"]
+
+
+def test_a_link_names_its_payment_to_the_member_that_made_it() -> None:
+    proc = processor()
+    run(
+        proc,
+        "t1",
+        {"url": "https://listed-site.example/", "merchant_id": "M-9"},
+        "2026-11-01T10:00:00Z",
+    )
+    later, _, _ = run(proc, "t2", {"merchant_id": "M-9"}, "2026-11-02T10:00:00Z")
+    (reason,) = later["reasons"]
+    assert reason["code"] == "WATCHLIST_LINK" and reason["linked_by_txn"] == "t1"
 
 
 def test_second_linking_payment_raises_no_second_new_route() -> None:
