@@ -1,7 +1,8 @@
 """The console view's tables (SQLAlchemy Core, portable between SQLite and PostgreSQL):
 holds with their state as JSON, the payment cache, hold/block decisions and their payee keys
-for lookups, watchlist entries and links, proposals, audit records, and the offset after
-the last record applied of each partition."""
+for lookups, watchlist entries and links, proposals, audit records, each hold/block's payment
+method and day (the routes report), and the offset after the last record applied of each
+partition."""
 
 from __future__ import annotations
 
@@ -87,6 +88,15 @@ proposals_table = Table(
     Column("proposal_id", String(1024), primary_key=True),
     Column("status", String(32), nullable=False),
     Column("document", Text, nullable=False),
+)
+routes_table = Table(
+    "desk_routes",
+    metadata,
+    Column("member", String(255), primary_key=True),
+    Column("txn_id", String(512), primary_key=True),
+    Column("decision", String(16), nullable=False),
+    Column("method", String(32), nullable=False),
+    Column("day", String(10), nullable=False, index=True),
 )
 audit_table = Table(
     "desk_audit",
