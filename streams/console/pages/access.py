@@ -60,10 +60,10 @@ class Pages:
 
 
 async def read_form(request: Request) -> dict[str, str]:
-    """A posted URL-encoded form (the first value of each field); 400 for another body
-    type, 413 past FORM_MAX_BYTES."""
+    """A posted URL-encoded form (the first value of each field); an empty one for another
+    body type (so it carries no CSRF token either), 413 past FORM_MAX_BYTES."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
-        raise PageError(400, "Send the form from the page.")
+        return {}
     body = b""
     async for chunk in request.stream():
         body += chunk

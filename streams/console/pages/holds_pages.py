@@ -107,7 +107,7 @@ def holds_router(pages: Pages) -> APIRouter:
             if txn_id is None:
                 return RedirectResponse("/holds?done=none", status_code=303)
             if txn_id:
-                return RedirectResponse(hold_path(member, txn_id), status_code=303)
+                return RedirectResponse(f"{hold_path(member, txn_id)}?done=claimed", 303)
         return RedirectResponse("/holds", status_code=303)
 
     @router.get("/holds/{member}/{txn_id}")
