@@ -8,13 +8,13 @@ from typing import Any
 
 from fastapi import FastAPI, Response, Security
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
 
 from streams.console.accounts import AccountStore
 from streams.console.api_desk import desk_router, token_router
 from streams.console.api_errors import error_response, install_error_handlers
 from streams.console.api_guard import bearer_scheme, install_guard
 from streams.console.api_holds import holds_router
+from streams.console.api_json import MaskedJSON
 from streams.console.api_models import ErrorOut, HealthOut
 from streams.console.desk import Desk
 
@@ -29,6 +29,7 @@ def create_app(desk: Desk, accounts: AccountStore) -> FastAPI:
         summary="The fraud desk's API: holds, resolutions with four eyes, lookups, audit.",
         version="1",
         docs_url=None,
+        default_response_class=MaskedJSON,
         redoc_url=None,
     )
     install_error_handlers(app)
@@ -45,11 +46,11 @@ def create_app(desk: Desk, accounts: AccountStore) -> FastAPI:
         responses={503: {"model": ErrorOut, "description": "still catching up"}},
         tags=["operations"],
     )
-    def healthz() -> JSONResponse:
+    def healthz() -> MaskedJSON:
         """200 once the view has caught up with the topics, 503 before."""
         if not desk.ready():
             return error_response(503, "the view is catching up with the topics")
-        return JSONResponse({"status": "ready"})
+        return MaskedJSON({"status": "ready"})
 
     @app.get(
         "/metrics",

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from streams.console.accounts import AccountStore
 from streams.console.api_access import (
@@ -17,6 +16,7 @@ from streams.console.api_access import (
     require_role,
 )
 from streams.console.api_guard import CurrentPrincipal
+from streams.console.api_json import MaskedJSON
 from streams.console.api_models import (
     ERRORS,
     AuditOut,
@@ -37,7 +37,7 @@ def token_router(desk: Desk, accounts: AccountStore) -> APIRouter:
     router = APIRouter(tags=["session"])
 
     @router.post("/api/token", response_model=TokenOut, responses=LOGIN_ERRORS)
-    def token(body: TokenRequest) -> JSONResponse:
+    def token(body: TokenRequest) -> MaskedJSON:
         """A bearer token for a user name and password; 401 otherwise (audited either way)."""
         principal = accounts.authenticate(body.username, body.password)
         if principal is None:
@@ -45,7 +45,7 @@ def token_router(desk: Desk, accounts: AccountStore) -> APIRouter:
             raise DeskError(401, "unknown user name or wrong password")
         issued = accounts.issue_token(principal)
         desk.record(principal, principal.username, "login", principal.username)
-        return JSONResponse({"token": issued})
+        return MaskedJSON({"token": issued})
 
     return router
 
@@ -59,13 +59,13 @@ def desk_router(desk: Desk) -> APIRouter:
         principal: CurrentPrincipal,
         type: str = Query(..., max_length=32, description=", ".join(IDENTIFIER_KINDS)),
         value: str = Query(..., min_length=1, max_length=512),
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """What the coalition knows about one payee identifier (audited by the desk)."""
         require_role(principal, LOOKUP_ROLES, "look identifiers up")
         if type not in IDENTIFIER_KINDS:
             raise DeskError(400, f"type: must be one of {', '.join(IDENTIFIER_KINDS)}")
         # The desk audits the lookup itself (with the canonical value, card numbers masked).
-        return JSONResponse(desk.lookup(principal, type, value))
+        return MaskedJSON(desk.lookup(principal, type, value))
 
     @router.get("/api/audit", response_model=AuditOut, responses=ERRORS, tags=["audit"])
     def audit(
@@ -73,20 +73,20 @@ def desk_router(desk: Desk) -> APIRouter:
         user: str | None = Query(None, max_length=64),
         action: str | None = Query(None, max_length=64),
         limit: int = Query(100, ge=1, le=1000),
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """Audit records, newest first: every member's for the auditor, a supervisor's
         own member's only."""
         require_role(principal, AUDIT_ROLES, "read the audit trail")
-        return JSONResponse({"audit": desk.audit(principal, user, action, limit)})
+        return MaskedJSON({"audit": desk.audit(principal, user, action, limit)})
 
     @router.get("/api/proposals", response_model=ProposalsOut, responses=ERRORS, tags=["proposals"])
     def proposals(
         principal: CurrentPrincipal,
         status: Literal["open", "promoted", "dismissed", "all"] = Query("open"),
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """Proposals for the coalition, each with its evidence (coalition analysts)."""
         require_role(principal, PROPOSAL_ROLES, "read proposals")
-        return JSONResponse({"proposals": desk.proposals(principal, status)})
+        return MaskedJSON({"proposals": desk.proposals(principal, status)})
 
     for verb, promote in (("promote", True), ("dismiss", False)):
         _decide_route(router, desk, verb, promote)
@@ -102,8 +102,8 @@ def _decide_route(router: APIRouter, desk: Desk, verb: str, promote: bool) -> No
         name=f"{verb}_proposal",
         summary=f"{verb.capitalize()} a proposal",
     )
-    def decide(proposal_id: str, principal: CurrentPrincipal) -> JSONResponse:
+    def decide(proposal_id: str, principal: CurrentPrincipal) -> MaskedJSON:
         require_role(principal, PROPOSAL_ROLES, f"{verb} proposals")
         if not proposal_id or len(proposal_id) > ID_MAX_CHARS:
             raise DeskError(404, "no such proposal")
-        return JSONResponse(desk.decide_proposal(principal, proposal_id, promote))
+        return MaskedJSON(desk.decide_proposal(principal, proposal_id, promote))

@@ -10,9 +10,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from streams.console.api_json import MaskedJSON
 from streams.console.desk import DeskError
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,9 @@ _PLAIN = {
 }
 
 
-def error_response(status: int, message: str) -> JSONResponse:
+def error_response(status: int, message: str) -> MaskedJSON:
     """The one shape of every refusal."""
-    return JSONResponse({"error": message}, status_code=status)
+    return MaskedJSON({"error": message}, status_code=status)
 
 
 def validation_message(errors: Sequence[Any]) -> str:
@@ -49,19 +49,19 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every exception the app may raise to a JSON refusal."""
 
     @app.exception_handler(DeskError)
-    async def _desk(_request: Request, exc: DeskError) -> JSONResponse:
+    async def _desk(_request: Request, exc: DeskError) -> MaskedJSON:
         return error_response(exc.status, exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(_request: Request, exc: RequestValidationError) -> MaskedJSON:
         return error_response(400, validation_message(exc.errors()))
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(_request: Request, exc: HTTPException) -> MaskedJSON:
         message = exc.detail if isinstance(exc.detail, str) else "refused"
         return error_response(exc.status_code, message.lower())
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> MaskedJSON:
         log.exception("console: %s %s failed", request.method, request.url.path)
         return error_response(500, "internal error")

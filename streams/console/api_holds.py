@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from streams.console.api_access import (
     READERS,
@@ -20,6 +19,7 @@ from streams.console.api_access import (
     same_not_found,
 )
 from streams.console.api_guard import CurrentPrincipal
+from streams.console.api_json import MaskedJSON
 from streams.console.api_models import (
     ERRORS,
     ApprovalRequest,
@@ -28,6 +28,7 @@ from streams.console.api_models import (
     ResolutionRequest,
 )
 from streams.console.desk import Desk
+from streams.model.card_masking import mask_card_numbers
 
 HOLD = "/api/holds/{member}/{txn_id}"
 
@@ -41,26 +42,26 @@ def holds_router(desk: Desk) -> APIRouter:
         principal: CurrentPrincipal,
         member: str | None = Query(None, max_length=64, description="default: your member"),
         status: Literal["open", "resolved", "all"] = Query("open"),
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """Holds of one member (or of every member, for coalition roles), oldest first;
         `open` includes those pending approval."""
         require_role(principal, READERS, "list holds")
         shown = queue_member(principal, member)
-        return JSONResponse({"holds": desk.holds(principal, shown, status)})
+        return MaskedJSON({"holds": desk.holds(principal, shown, status)})
 
     @router.get(HOLD, response_model=HoldDetailOut, responses=ERRORS)
-    def get_hold(member: str, txn_id: str, principal: CurrentPrincipal) -> JSONResponse:
+    def get_hold(member: str, txn_id: str, principal: CurrentPrincipal) -> MaskedJSON:
         """One hold with its history and payment (card numbers masked)."""
         require_role(principal, READERS, "read holds")
         hold_in_reach(principal, member, txn_id)
-        return JSONResponse(same_not_found(lambda: desk.hold(principal, member, txn_id)))
+        return MaskedJSON(same_not_found(lambda: desk.hold(principal, member, txn_id)))
 
     @router.post(HOLD + "/claim", response_model=HoldDetailOut, responses=ERRORS)
-    def claim(member: str, txn_id: str, principal: CurrentPrincipal) -> JSONResponse:
+    def claim(member: str, txn_id: str, principal: CurrentPrincipal) -> MaskedJSON:
         """Claim the hold: it shows `claimed_by`."""
         require_role(principal, RESOLVERS, "claim holds")
         hold_in_reach(principal, member, txn_id)
-        return JSONResponse(same_not_found(lambda: desk.claim(principal, member, txn_id)))
+        return MaskedJSON(same_not_found(lambda: desk.claim(principal, member, txn_id)))
 
     @router.post(
         HOLD + "/resolution",
@@ -75,18 +76,18 @@ def holds_router(desk: Desk) -> APIRouter:
         txn_id: str,
         body: ResolutionRequest,
         principal: CurrentPrincipal,
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """Release or block: 200 once the resolution is on `resolutions.<member>`; 202
         `pending_approval` for the release of a watchlist match (four eyes)."""
         require_role(principal, RESOLVERS, "resolve holds")
         hold_in_reach(principal, member, txn_id)
         check_reason(body.outcome, body.reason_code)
+        # A note is free text written to resolutions.<member>: no card number goes there.
+        note = None if body.note is None else mask_card_numbers(body.note)
         status, document = same_not_found(
-            lambda: desk.resolve(
-                principal, member, txn_id, body.outcome, body.reason_code, body.note
-            )
+            lambda: desk.resolve(principal, member, txn_id, body.outcome, body.reason_code, note)
         )
-        return JSONResponse(document, status_code=status)
+        return MaskedJSON(document, status_code=status)
 
     @router.post(HOLD + "/approval", response_model=HoldDetailOut, responses=ERRORS)
     def approval(
@@ -94,20 +95,20 @@ def holds_router(desk: Desk) -> APIRouter:
         txn_id: str,
         body: ApprovalRequest,
         principal: CurrentPrincipal,
-    ) -> JSONResponse:
+    ) -> MaskedJSON:
         """A different supervisor of the member approves (the resolution is written) or
         refuses (the hold is open again)."""
         require_role(principal, SUPERVISORS, "approve resolutions")
         hold_in_reach(principal, member, txn_id)
-        return JSONResponse(
+        return MaskedJSON(
             same_not_found(lambda: desk.approve(principal, member, txn_id, body.approve))
         )
 
     @router.post(HOLD + "/override", response_model=HoldDetailOut, responses=ERRORS)
-    def accept_override(member: str, txn_id: str, principal: CurrentPrincipal) -> JSONResponse:
+    def accept_override(member: str, txn_id: str, principal: CurrentPrincipal) -> MaskedJSON:
         """A supervisor accepts a resolution's false-positive override offer."""
         require_role(principal, SUPERVISORS, "accept overrides")
         hold_in_reach(principal, member, txn_id)
-        return JSONResponse(same_not_found(lambda: desk.accept_override(principal, member, txn_id)))
+        return MaskedJSON(same_not_found(lambda: desk.accept_override(principal, member, txn_id)))
 
     return router

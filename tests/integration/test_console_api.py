@@ -1,13 +1,13 @@
 """The console's API contract (issue 20) through HTTP, against a real broker: a worker
 decides the payments of two members, `screening console` runs as a process over the topics
 with users added by `screening console user add`, and every contract line is checked from
-the outside, including what lands on `resolutions.<member>` and `audit`."""
+the outside, including what lands on `resolutions.<member>` and `audit`
+(tests/integration/console_env.py sets that world up)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,160 +16,25 @@ import orjson
 import pytest
 
 from streams.kafka import topics
-from streams.kafka.client import read_range
-from streams.settings import Settings
-from tests.external_tools import record_broker
-from tests.factories import identifier, payment_bytes, watchlist_entry
-from tests.integration.brokers import BrokerCommand
-from tests.integration.console_process import ConsoleProcess, end_offsets
-from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.integration.console_env import (
+    CONTRACT_FIELDS,
+    LISTED_DOMAIN,
+    PASSWORD,
+    PAYER,
+    RESOLUTION_FIELDS,
+    DeskEnv,
+    desk_env,
+)
+from tests.integration.console_process import ConsoleProcess
 
 pytestmark = pytest.mark.integration
-
-PASSWORD = "correct horse battery"
-PAN = "4111111111111111"
-PAYER = "cust-777"
-LISTED_DOMAIN = "seller-one.example"
-LISTED_NAME = "DarkPix Media"
-CONTRACT_FIELDS = {
-    "txn_id", "member_id", "decided_at", "amount", "currency", "payee", "payer_ref",
-    "reasons", "status", "age_s", "claimed_by",
-}  # fmt: skip
-RESOLUTION_FIELDS = {
-    "txn_id", "member_id", "outcome", "reason_code", "note", "resolved_by", "approved_by",
-    "resolved_at", "decision", "watchlist_version",
-}  # fmt: skip
-
-
-@dataclass
-class DeskEnv:
-    """The broker, the two members, the running console and its users' tokens."""
-
-    bootstrap: str
-    a: str
-    b: str
-    console: ConsoleProcess
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(bootstrap_servers=self.bootstrap)
-
-    def call(self, user: str | None, method: str, path: str, **kw: Any) -> httpx.Response:
-        headers = dict(kw.pop("headers", {}))
-        if user is not None:
-            headers["Authorization"] = f"Bearer {self.token(user)}"
-        answer = httpx.request(method, self.console.url + path, headers=headers, timeout=30, **kw)
-        assert answer.status_code < 500, answer.text
-        assert PAN not in answer.text and "4111 1111" not in answer.text
-        return answer
-
-    def token(self, user: str) -> str:
-        if user not in self.tokens:
-            answer = httpx.post(
-                self.console.url + "/api/token",
-                json={"username": user, "password": PASSWORD},
-                timeout=30,
-            )
-            assert answer.status_code == 200, answer.text
-            self.tokens[user] = answer.json()["token"]
-        return self.tokens[user]
-
-    def written(self) -> dict[tuple[str, int], int]:
-        """End offsets of every topic the console writes."""
-        names = [
-            topics.resolutions_topic(self.a),
-            topics.resolutions_topic(self.b),
-            topics.AUDIT,
-            topics.WATCHLIST,
-            topics.PROPOSALS,
-        ]
-        return end_offsets(self.bootstrap, names)
-
-    def count(self, topic: str) -> int:
-        """Records ever written to `topic` (the sum of its partitions' end offsets)."""
-        return sum(end for (name, _), end in self.written().items() if name == topic)
-
-    def resolutions(self, member: str) -> list[dict[str, Any]]:
-        found = read_range(self.settings, topics.resolutions_topic(member), idle_timeout_s=3)
-        return [orjson.loads(r.value) for r in found if r.value is not None]
-
-    def audit(self) -> list[dict[str, Any]]:
-        found = read_range(self.settings, topics.AUDIT, idle_timeout_s=3)
-        return [orjson.loads(r.value) for r in found if r.value is not None]
-
-
-def users(a: str, b: str) -> dict[str, tuple[str, str | None]]:
-    return {
-        "ana": ("member-analyst", a),
-        "sam": ("member-supervisor", a),
-        "sid": ("member-supervisor", a),
-        "bea": ("member-analyst", b),
-        "bob": ("member-supervisor", b),
-        "cora": ("coalition-analyst", None),
-        "audrey": ("auditor", None),
-    }
-
-
-def payments(a: str, b: str) -> dict[str, list[bytes]]:
-    name_payee = {"name": "Darkpix Media Ltd", "country": "GB"}
-    listed = {"domain": f"https://www.{LISTED_DOMAIN.upper()}/shop"}
-    card = {"number": PAN}
-    return {
-        a: [
-            *(
-                payment_bytes(f"a-name-{i}", a, payee=name_payee, payer_id=PAYER, card=card)
-                for i in (1, 2, 3)
-            ),
-            # A typo of the listed name: held by the name match, yet no listed identifier.
-            payment_bytes("a-name-4", a, payee={"name": "Darkpix Medya", "domain": "new.example"}),
-            *(payment_bytes(f"a-wl-{i}", a, payee=listed, payer_id=PAYER) for i in (1, 2, 3, 4)),
-        ],
-        b: [
-            payment_bytes("b-wl-1", b, payee=listed, payer_id="b-payer-1"),
-            payment_bytes("b-name-1", b, payee=name_payee),
-        ],
-    }
 
 
 @pytest.fixture(scope="module")
 def env(engine: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DeskEnv]:
-    """Decisions by a real worker on a broker of this module's own, then the console."""
-    tmp = tmp_path_factory.mktemp("console")
-    with BrokerCommand(engine) as broker:
-        record_broker(broker.description, fresh=True)
-        a, b = unique("bank-a"), unique("bank-b")
-        settings = Settings(bootstrap_servers=broker.bootstrap_servers)
-        entries = [
-            watchlist_entry("wl-name", [identifier("name", LISTED_NAME)], source="ncmec"),
-            watchlist_entry(
-                "wl-domain",
-                [identifier("domain", LISTED_DOMAIN)],
-                status="suspected",
-                source=b,
-                reference="REF-SELLER-1",
-            ),
-        ]
-        prepare_members(settings, [a, b], entries)
-        sent = payments(a, b)
-        for member, values in sent.items():
-            produce(settings, topics.payments_topic(member), [(None, v) for v in values])
-        worker = WorkerProcess(broker.bootstrap_servers, tmp, [a, b]).start()
-        collector = Collector(settings, [topics.decisions_topic(a), topics.decisions_topic(b)])
-        try:
-            total = sum(len(v) for v in sent.values())
-            assert collector.until(lambda rs: len(rs) >= total, 180), worker.log()
-        finally:
-            collector.close()
-            worker.stop()
-        console = ConsoleProcess(broker.bootstrap_servers, tmp)
-        for name, (role, member) in users(a, b).items():
-            assert console.add_user(name, role, member, PASSWORD).startswith(f"user {name} added")
-        console.start()
-        try:
-            yield DeskEnv(broker.bootstrap_servers, a, b, console)
-        finally:
-            console.stop()
+    """The module's broker, worker decisions and running console."""
+    with desk_env(engine, tmp_path_factory.mktemp("console")) as world:
+        yield world
 
 
 def test_user_add_of_an_existing_user_updates_them(env: DeskEnv) -> None:
@@ -338,6 +203,36 @@ def test_bad_input_is_refused_and_writes_nothing(env: DeskEnv) -> None:
             }  # fmt: skip
     assert env.written() == before
     assert env.call("ana", "GET", f"/api/holds/{env.a}/a-name-2").json()["status"] == "open"
+
+
+def test_a_members_token_never_reaches_another_members_holds(env: DeskEnv) -> None:
+    theirs = f"/api/holds/{env.b}/b-wl-1"
+    block = {"outcome": "block", "reason_code": "SUSPECTED_SELLER"}
+    cases: list[tuple[str, str, Any]] = [
+        ("GET", "/api/holds?status=all", None),
+        ("GET", f"/api/holds?member={env.b}", None),
+        ("GET", f"/api/holds?member={env.b}&status=all", None),
+        ("GET", theirs, None),
+        ("POST", f"{theirs}/claim", None),
+        ("POST", f"{theirs}/resolution", block),
+        ("POST", f"{theirs}/approval", {"approve": True}),
+        ("POST", f"{theirs}/override", None),
+        ("GET", "/api/audit?user=bea&limit=1000", None),
+        ("GET", "/api/proposals?status=all", None),
+        ("POST", "/api/proposals/anything/promote", None),
+    ]
+    for user in ("ana", "sam"):
+        env.token(user)
+    before = env.written()
+    for user in ("ana", "sam"):
+        for method, path, body in cases:
+            answer = env.call(user, method, path, json=body)
+            assert answer.status_code in (200, 403, 404), (user, path, answer.text)
+            for secret in ("b-wl-1", "b-name-1", "b-payer-1", f'"member_id":"{env.b}"'):
+                assert secret not in answer.text, (user, path, answer.text)
+    assert env.written() == before
+    held = env.call("cora", "GET", theirs).json()
+    assert held["status"] == "open" and held["claimed_by"] is None
 
 
 def test_lookup_privacy(env: DeskEnv) -> None:

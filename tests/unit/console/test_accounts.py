@@ -160,3 +160,24 @@ def test_malformed_topic_records_are_skipped(value: bytes | None) -> None:
 def test_user_record_principal() -> None:
     record = UserRecord("cora", "coalition-analyst", None, "h", 1.0)
     assert record.principal == Principal("cora", "coalition-analyst", None)
+
+
+def test_sync_restores_newer_topic_users_and_publishes_the_rest(
+    store: AccountStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streams.console import user_topic
+    from streams.settings import Settings
+
+    ana = store.get("ana")
+    assert ana is not None
+    newer_ana = UserRecord("ana", "member-supervisor", "bank-a", ana.password_hash, ana.at + 1)
+    lost = UserRecord("lost", "auditor", None, ana.password_hash, 5.0)
+    store.put(UserRecord("only-here", "auditor", None, ana.password_hash, 7.0))
+    published: list[UserRecord] = []
+    monkeypatch.setattr(user_topic, "ensure_users_topic", lambda settings: None)
+    monkeypatch.setattr(user_topic, "read_users", lambda settings: {"ana": newer_ana, "lost": lost})
+    monkeypatch.setattr(user_topic, "publish", lambda settings, records: published.extend(records))
+    restored, sent = user_topic.sync_users(Settings(), store)
+    assert (restored, sent) == (2, 1)
+    assert store.get("ana") == newer_ana and store.get("lost") == lost
+    assert [r.username for r in published] == ["only-here"]

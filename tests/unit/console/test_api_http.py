@@ -305,3 +305,27 @@ def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     assert {"200", "202", "400", "401", "403", "404", "409"} <= set(resolution["responses"])
     assert "bearerAuth" in str(document["components"]) or "HTTPBearer" in str(document)
     assert "422" not in str(document["paths"])
+
+
+def test_no_card_number_in_any_answer_or_resolution_note(
+    client: TestClient, desk: FakeDesk, auth: Auth
+) -> None:
+    headers = auth("ana")
+    looked = client.get("/api/lookup?type=account&value=4111 1111 1111 1111", headers=headers)
+    assert looked.status_code == 200
+    assert "4111 1111 1111 1111" not in looked.text and "4111 11** **** 1111" in looked.text
+    body = {"outcome": "block", "reason_code": "SUSPECTED_SELLER", "note": "card 4111111111111111"}
+    done = client.post("/api/holds/bank-a/t1/resolution", json=body, headers=headers)
+    assert done.status_code == 200
+    written = next(w for w in desk.writes if w[0] == "resolutions")[1]
+    assert written["note"] == "card 411111******1111"
+    assert "4111111111111111" not in done.text
+
+
+def test_masked_walks_every_string() -> None:
+    from streams.console.api_json import masked
+
+    document = {"a": ["x 4111111111111111", 4111111111111111, {"4111111111111111": None}]}
+    assert masked(document) == {
+        "a": ["x 411111******1111", 4111111111111111, {"411111******1111": None}]
+    }
