@@ -182,6 +182,13 @@ class AccountStore:
             )
         return token
 
+    def revoke_token(self, token: str) -> None:
+        """End the session of `token` (logging out); nothing for an unknown token."""
+        if not token or len(token) > 256:
+            return
+        with self.engine.begin() as connection:
+            connection.execute(delete(sessions).where(sessions.c.token_hash == token_digest(token)))
+
     def principal_for(self, token: str) -> Principal | None:
         """The principal a live token belongs to (role and member as stored now), or None
         for an unknown or expired token."""

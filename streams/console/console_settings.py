@@ -19,12 +19,16 @@ class ConsoleSettings:
     database_url: str = f"sqlite:///{DEFAULT_DB_FILE}"
     token_ttl_s: float = 8 * 3600.0
     hold_sla_s: float = 4 * 3600.0
+    # Session cookies marked Secure even when the request does not say it came over TLS
+    # (a proxy that terminates TLS without sending X-Forwarded-Proto).
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsoleSettings:
         """Read `SCREENING_CONSOLE_DB` (a database URL; default an SQLite file under the
         working directory), `SCREENING_TOKEN_TTL` and `SCREENING_HOLD_SLA` (durations such
-        as `90s`, `15m`, `8h`); raise SettingsError naming the variable."""
+        as `90s`, `15m`, `8h`) and `SCREENING_CONSOLE_SECURE_COOKIES` (`true`/`false`);
+        raise SettingsError naming the variable."""
         env = os.environ if env is None else env
         url = env.get("SCREENING_CONSOLE_DB", "").strip()
         if not url:
@@ -37,6 +41,7 @@ class ConsoleSettings:
             database_url=url,
             token_ttl_s=_duration(env, "SCREENING_TOKEN_TTL", cls.token_ttl_s),
             hold_sla_s=_duration(env, "SCREENING_HOLD_SLA", cls.hold_sla_s),
+            secure_cookies=_flag(env, "SCREENING_CONSOLE_SECURE_COOKIES"),
         )
 
 
@@ -62,3 +67,12 @@ def _duration(env: Mapping[str, str], name: str, default: float) -> float:
         return parse_duration(raw)
     except ValueError:
         raise SettingsError(f"{name}: {raw!r} is not a duration such as 90s, 15m or 8h") from None
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{name}: {raw!r} is not true or false")

@@ -113,6 +113,12 @@ class Desk(Protocol):
         proposal; the proposer cannot promote their own (403). 404, 409."""
         ...
 
+    def routes(self, principal: Principal, since_day: str | None) -> list[Document]:
+        """The routes report's counts (coalition analysts; 403 otherwise): one document per
+        UTC `day`, `method` and `measure` (`blocked`, `held`, `new_routes`) with its
+        `count`, from `since_day` (YYYY-MM-DD) when given."""
+        ...
+
     def accept_override(self, principal: Principal, member: str, txn_id: str) -> Document:
         """A member-supervisor turns a resolution's override offer into the member-scoped
         false-positive override on the watchlist topic. 403, 404, 409."""

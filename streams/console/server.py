@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from streams.console.accounts import AccountStore
-from streams.console.api import create_app
 from streams.console.console_settings import ConsoleSettings
 from streams.console.database import open_engine
+from streams.console.pages.app import create_console_app
 from streams.console.user_topic import ensure_users_topic, sync_users
 from streams.settings import Settings
 
@@ -84,7 +84,7 @@ def serve(settings: Settings, console: ConsoleSettings, listen: str) -> None:
         desk.start()
         try:
             config = uvicorn.Config(
-                create_app(desk, accounts), log_level="warning", access_log=False
+                create_console_app(desk, accounts, console), log_level="warning", access_log=False
             )
             click.echo(f"console: serving http://{host}:{port}", err=True)
             uvicorn.Server(config).run(sockets=[sock])

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 from sqlalchemy import (
+    func,
     select,
 )
 
@@ -23,6 +24,7 @@ from streams.console.view_tables import (
     links_table,
     metadata,
     proposals_table,
+    routes_table,
 )
 
 
@@ -174,3 +176,14 @@ class ViewStore(ViewWriter):
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return orjson.loads(row.document) if row is not None else None
+
+    def route_counts(self, since_day: str | None = None) -> list[tuple[str, str, str, int]]:
+        """(day, method, decision, count) of holds and blocks by UTC day (from
+        `since_day`, YYYY-MM-DD, when given)."""
+        columns = (routes_table.c.day, routes_table.c.method, routes_table.c.decision)
+        query = select(*columns, func.count()).group_by(*columns)
+        if since_day is not None:
+            query = query.where(routes_table.c.day >= since_day)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(*columns)).all()
+        return [(str(r[0]), str(r[1]), str(r[2]), int(r[3])) for r in rows]

@@ -34,6 +34,7 @@ from streams.console.lookup import (
     lookup_keys,
 )
 from streams.console.roles import COALITION_ANALYST, Principal, may_see_member
+from streams.console.route_counts import route_documents
 from streams.console.store import ViewStore
 from streams.console.topic_reader import TopicReader
 from streams.console.topic_writer import TopicWriter
@@ -166,6 +167,12 @@ class TopicDesk(DeskActions):
         found = self.store.proposals() + [prop.route_proposal(link) for link in self.store.links()]
         wanted = [p for p in found if status == "all" or p.get("status") == status]
         return sorted(wanted, key=lambda p: (str(p.get("created_at")), str(p["proposal_id"])))
+
+    def routes(self, principal: Principal, since_day: str | None) -> list[Document]:
+        """Holds and blocks by day and payment method, and newly linked identifiers by the
+        day they were first seen (coalition analysts only)."""
+        self._coalition_analyst(principal)
+        return route_documents(self.store.route_counts(since_day), self.store.links(), since_day)
 
     def metrics_text(self) -> bytes:
         """Prometheus exposition of the console's hold gauges."""

@@ -32,6 +32,7 @@ from streams.console.view_fold import (
     LinkPut,
     PaymentSeen,
     ProposalPut,
+    RouteSeen,
 )
 from streams.console.view_tables import (
     audit_table,
@@ -44,6 +45,7 @@ from streams.console.view_tables import (
     offsets_table,
     payments_table,
     proposals_table,
+    routes_table,
 )
 
 # Payments wait in a cache until their decision is read (they may arrive before or after
@@ -120,6 +122,8 @@ class ViewWriter:
             _proposal(conn, change)
         elif isinstance(change, AuditAdded):
             _audit(conn, change)
+        elif isinstance(change, RouteSeen):
+            _route(conn, change)
 
     def _payment(self, conn: Connection, seen: PaymentSeen) -> None:
         known = conn.execute(
@@ -228,6 +232,17 @@ def _decision(conn: Connection, seen: DecisionSeen) -> None:
     if cached is not None:
         keys += orjson.loads(cached[0])
     _insert_keys(conn, seen.member, seen.txn_id, keys)
+
+
+def _route(conn: Connection, seen: RouteSeen) -> None:
+    """One row per decision: a redelivered alert counts once."""
+    exists = conn.execute(
+        select(routes_table.c.txn_id).where(
+            routes_table.c.member == seen.member, routes_table.c.txn_id == seen.txn_id
+        )
+    ).first()
+    if exists is None:
+        conn.execute(insert(routes_table).values(**dataclasses.asdict(seen)))
 
 
 def _insert_keys(conn: Connection, member: str, txn_id: str, keys: Iterable[str]) -> None:

@@ -8,6 +8,7 @@ state, a cached payment) is merged by the store with `hold_state.apply_event`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 import orjson
@@ -17,7 +18,9 @@ from streams.kafka import topics
 from streams.kafka.client import Record
 from streams.model.payee import canonical_payee, index_key
 from streams.model.payer_ref import payer_ref
+from streams.model.payment import parse_timestamp
 from streams.model.payment_masking import mask_payment
+from streams.reports.routes import METHODS
 from streams.watchlist.entry import EntryError, parse_entry
 
 # Decisions the view keeps for lookups: allow decisions are not kept (almost all traffic,
@@ -92,6 +95,18 @@ class ProposalPut:
 
 
 @dataclass(frozen=True)
+class RouteSeen:
+    """A hold or block's payment method and UTC day, from its DECISION alert (the routes
+    report: how sellers move between payment systems)."""
+
+    member: str
+    txn_id: str
+    decision: str
+    method: str
+    day: str
+
+
+@dataclass(frozen=True)
 class AuditAdded:
     """One audit record."""
 
@@ -110,6 +125,7 @@ Change = (
     | LinkPut
     | ProposalPut
     | AuditAdded
+    | RouteSeen
 )
 
 
@@ -209,12 +225,27 @@ def _alert(value: Json | None) -> list[Change]:
     payee = value.get("payee") if isinstance(value.get("payee"), dict) else {}
     assert isinstance(payee, dict)
     out: list[Change] = [DecisionKeys(member, txn, payee_keys(payee))]
+    route = _route(member, txn, value)
+    if route is not None:
+        out.append(route)
     if value.get("decision") == "hold":
         evidence = {
             k: value.get(k) for k in ("amount", "currency", "payee", "payer_ref", "method", "ts")
         }
         out.append(HoldEvent(member, txn, "alert", evidence))
     return out
+
+
+def _route(member: str, txn: str, alert: Json) -> RouteSeen | None:
+    decision, ts = alert.get("decision"), alert.get("ts")
+    if decision not in KEPT_DECISIONS or not isinstance(ts, str):
+        return None
+    try:
+        day = parse_timestamp(ts).astimezone(UTC).date().isoformat()
+    except ValueError:
+        return None
+    method = alert.get("method") if alert.get("method") in METHODS else "other"
+    return RouteSeen(member, txn, str(decision), str(method), day)
 
 
 def _resolution(value: Json | None) -> list[Change]:

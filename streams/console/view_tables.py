@@ -1,7 +1,8 @@
 """The console view's tables (SQLAlchemy Core, portable between SQLite and PostgreSQL):
 holds with their state as JSON, the payment cache, hold/block decisions and their payee keys
-for lookups, watchlist entries and links, proposals, audit records, and the offset after
-the last record applied of each partition."""
+for lookups, watchlist entries and links, proposals, audit records, each hold/block's payment
+method and day (the routes report), and the offset after the last record applied of each
+partition."""
 
 from __future__ import annotations
 
@@ -103,6 +104,15 @@ proposals_table = Table(
     Column("proposal_id", ViewText(), primary_key=True),
     Column("status", ViewText(), nullable=False),
     Column("document", ViewText(), nullable=False),
+)
+routes_table = Table(
+    "desk_routes",
+    metadata,
+    Column("member", ViewText(), primary_key=True),
+    Column("txn_id", ViewText(), primary_key=True),
+    Column("decision", ViewText(), nullable=False),
+    Column("method", ViewText(), nullable=False),
+    Column("day", ViewText(), nullable=False, index=True),
 )
 audit_table = Table(
     "desk_audit",

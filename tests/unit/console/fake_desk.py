@@ -147,6 +147,16 @@ class FakeDesk:
         self.writes.append(("watchlist", proposal_id))
         return {"proposal_id": proposal_id, "status": "promoted" if promote else "dismissed"}
 
+    def routes(self, principal: Principal, since_day: str | None) -> list[Document]:
+        if principal.role != "coalition-analyst":
+            raise DeskError(403, "only a coalition-analyst reads the routes report")
+        days = [("2026-12-01", "card", "blocked", 3), ("2026-12-07", "crypto", "held", 2)]
+        return [
+            {"day": d, "method": m, "measure": k, "count": c}
+            for d, m, k, c in days
+            if since_day is None or d >= since_day
+        ]
+
     def accept_override(self, principal: Principal, member: str, txn_id: str) -> Document:
         hold = self._get(principal, member, txn_id)
         if hold.get("override_offer") is None:
