@@ -5,6 +5,7 @@ and a phone size, and a check that a page has no inline script or style."""
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -26,7 +27,12 @@ PHONE = {"width": 390, "height": 844}
 WIDE = """() => [...document.querySelectorAll("body *")]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth)
   .slice(0, 8).map(e => `${e.tagName}.${e.className} ${(e.textContent || "").slice(0, 40)}`)"""
-SCREENSHOTS = Path(os.environ.get("SCREENING_CONSOLE_SCREENSHOTS", "docs/console"))
+# A directory of this run's own, so a test can tell the screenshots were taken now;
+# SCREENING_CONSOLE_SCREENSHOTS=docs/console refreshes the README's pictures.
+SCREENSHOTS = Path(
+    os.environ.get("SCREENING_CONSOLE_SCREENSHOTS")
+    or Path(tempfile.gettempdir()) / f"screening-console-screenshots-{os.getpid()}"
+)
 
 
 @contextmanager
