@@ -125,6 +125,7 @@ def milestone_rows(phase: str, start: dict[str, Any]) -> list[tuple[str, str, st
         (f"  {phase}: {label} (worker log)", f"{log[key]:.1f} s", "")
         for key, label in (
             ("group_ready_s", "group joined"),
+            ("snapshot_read_s", "snapshot read"),
             ("watchlist_caught_up_s", "list caught up"),
         )
         if key in log

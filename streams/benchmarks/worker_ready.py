@@ -32,9 +32,11 @@ READY_SPAN = (
     "after the spawn"
 )
 # Lines of the worker's log (`--loglevel info`) that split the start: the consumer group
-# joined and tables recovered (Faust's "Worker: Ready"), and the watchlist replica caught up.
+# joined and tables recovered (Faust's "Worker: Ready"), the watchlist snapshot read (a
+# restart), the watchlist replica caught up, and a snapshot written.
 MILESTONES = {
     "group_ready_s": "[^Worker]: Ready",
+    "snapshot_read_s": "records read in",
     "watchlist_caught_up_s": "replica of watchlist caught up",
 }
 LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]")
