@@ -145,7 +145,11 @@ def read_snapshot(path: Path, ident: Identity, max_age_s: float) -> Snapshot | N
     except (OSError, ValueError, KeyError, TypeError, struct.error) as exc:
         problem, snapshot = f"unreadable ({exc})", None
     if problem:
-        log.warning("watchlist snapshot %s not used: %s; rebuilding from the topic", path, problem)
+        # A first start has none: not worth a warning.
+        level = logging.INFO if snapshot is None and not path.exists() else logging.WARNING
+        log.log(
+            level, "watchlist snapshot %s not used: %s; rebuilding from the topic", path, problem
+        )
         return None
     return snapshot
 
