@@ -129,7 +129,8 @@ class CompactedTopicReplica(Generic[U]):
             consumer.close()
 
     def _follow(self, consumer: Consumer, ends: dict[int, int], resumed: dict[int, Mark]) -> None:
-        reading = dict(resumed)
+        # Every partition has a mark, Mark(0) until a record of it is read.
+        reading = {p: resumed.get(p, Mark(0)) for p in ends}
         verify = {p: mark for p, mark in resumed.items() if mark.last_offset >= 0}
         pending = {p: end for p, end in ends.items() if end > max(0, _start(resumed.get(p)))}
         caught_up = False
@@ -175,7 +176,7 @@ class CompactedTopicReplica(Generic[U]):
                     self.topic,
                 )
                 self._call(self.discard)
-                reading, verify, caught_up = {}, {}, False
+                reading, verify, caught_up = {p: Mark(0) for p in ends}, {}, False
                 pending = {p: end for p, end in ends.items() if end > 0}
                 consumer.assign([TopicPartition(self.topic, p, OFFSET_BEGINNING) for p in ends])
                 continue

@@ -46,7 +46,9 @@ def entries(tag: str) -> dict[str, dict[str, Any]]:
 def payees(tag: str) -> list[dict[str, str]]:
     return [
         {"merchant_id": f"{tag}-KEPT"},
-        {"domain": f"https://shop.{tag}.example/x"},
+        # The listed domain as a URL (not a subdomain: a payment to a subdomain links
+        # it to the entry, and the next worker would see that link as well).
+        {"url": f"https://www.{tag}.example/shop"},
         {"merchant_id": f"{tag}-REV"},
         {"merchant_id": f"{tag}-DEL"},
         {"merchant_id": f"{tag}-NEW"},
