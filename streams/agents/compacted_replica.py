@@ -93,6 +93,9 @@ class CompactedTopicReplica(Generic[U]):
             "group.id": f"{self.settings.app_id}-replica-{self.topic}",
             "enable.auto.commit": False,
             "enable.partition.eof": False,
+            # A mark beyond a partition's end (the topic recreated, shorter) is an error
+            # to see, not a silent jump to the end; reads from the beginning never hit it.
+            "auto.offset.reset": "error",
             "fetch.wait.max.ms": 50,
         }
         consumer = Consumer(config)
@@ -147,6 +150,9 @@ class CompactedTopicReplica(Generic[U]):
             for message in messages:
                 error = message.error()
                 if error is not None:
+                    if error.code() == KafkaError._AUTO_OFFSET_RESET:
+                        mismatch = True  # a mark out of the partition's range
+                        break
                     if error.code() != KafkaError._PARTITION_EOF:
                         log.warning("replica of %s: %s", self.topic, error)
                     continue
@@ -196,11 +202,9 @@ class CompactedTopicReplica(Generic[U]):
 
 
 def _start(mark: Mark | None) -> int:
-    """Where reading a partition starts: the mark's last record (to check it), the next
-    offset when the mark has none, else the beginning."""
-    if mark is None:
-        return OFFSET_BEGINNING
-    return mark.last_offset if mark.last_offset >= 0 else mark.next_offset
+    """Where reading a partition starts: the mark's last record (to check it), else the
+    beginning."""
+    return OFFSET_BEGINNING if mark is None or mark.last_offset < 0 else mark.last_offset
 
 
 def _mark_of(message: Message) -> Mark:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
 
 from streams.agents.compacted_replica import CompactedTopicReplica
 from streams.settings import Settings
@@ -39,6 +39,13 @@ class Msg:
         return self._v
 
 
+class OutOfRange:
+    """The error a consumer reports for an offset beyond a partition's end (reset=error)."""
+
+    def error(self) -> KafkaError:
+        return KafkaError(KafkaError._AUTO_OFFSET_RESET)
+
+
 class FakeConsumer:
     """A topic as {partition: [records]}: delivers from the assigned offsets, in batches."""
 
@@ -53,8 +60,12 @@ class FakeConsumer:
         self.positions = {tp.partition: max(tp.offset, 0) for tp in tps}
 
     def consume(self, num_messages: int, timeout: float) -> list[Msg]:
-        batch = []
+        batch: list[Any] = []
         for p, position in self.positions.items():
+            end = self.log[p][-1].offset() + 1 if self.log[p] else 0
+            if position > end:
+                self.positions[p] = end
+                return [OutOfRange()]
             later = [m for m in self.log[p] if m.offset() >= position]
             if later:
                 batch.append(later[0])
@@ -180,3 +191,12 @@ def test_ready_waits_for_the_check_of_every_mark() -> None:
     replica, _ = follow(log, resumed, {"a": b"2", "b": b"1", "c": b"1"})
     assert replica.ready.is_set() and replica.events == []
     assert replica.marks == resumed
+
+
+def test_a_mark_beyond_a_shorter_recreated_topic_replays_from_the_beginning() -> None:
+    log = topic()
+    resumed = {0: mark_of(log[0][2]), 1: mark_of(log[1][0]), 2: Mark(0)}
+    log[0] = [Msg(0, 0, b"a", b"new")]  # recreated: one record only
+    replica, _ = follow(log, resumed, {"a": b"2", "b": b"1", "c": b"1"})
+    assert replica.ready.is_set() and "discard" in replica.events
+    assert replica.state == {"a": b"new", "c": b"1"}
