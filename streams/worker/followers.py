@@ -6,6 +6,7 @@ recovery, and so the group join, has completed)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Sequence
 
 import mode
@@ -21,7 +22,12 @@ class FollowerStarter(mode.Service):
         self.followers = list(followers)
 
     async def on_start(self) -> None:
-        """Start every follower's reader thread."""
+        """Start every follower's reader thread, with automatic garbage collection paused
+        until they have all caught up (streams/worker/heap.py collects once, freezes
+        and resumes it): loading a 1,000,000-entry watchlist creates millions of
+        long-lived objects, and the collections they set off took three quarters of a
+        snapshot restore (41 s against 10.5 s without, measured in one process)."""
+        gc.disable()
         loop = asyncio.get_running_loop()
         for follower in self.followers:
             follower.start(loop)
