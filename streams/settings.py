@@ -45,6 +45,11 @@ class Settings:
     fail_open_members: frozenset[str] = frozenset()
     fetch_max_wait_ms: int = 5
     broker_bin: Path | None = None
+    # The watchlist snapshot (0 s: none): how often it is rewritten when the list changed,
+    # and how old it may be to be used: less than the watchlist topic's
+    # delete.retention.ms (24 h by default), or a deletion made after it may be gone.
+    watchlist_snapshot_interval_s: float = 300.0
+    watchlist_snapshot_max_age_s: float = 12 * 3600.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -91,6 +96,20 @@ class Settings:
             ),
             fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
             fetch_max_wait_ms=fetch_max_wait_ms,
+            watchlist_snapshot_interval_s=_float(
+                env,
+                "SCREENING_WATCHLIST_SNAPSHOT_INTERVAL",
+                cls.watchlist_snapshot_interval_s,
+                0.0,
+                86400.0,
+            ),
+            watchlist_snapshot_max_age_s=_float(
+                env,
+                "SCREENING_WATCHLIST_SNAPSHOT_MAX_AGE",
+                cls.watchlist_snapshot_max_age_s,
+                60.0,
+                30 * 86400.0,
+            ),
             # Checked where the embedded broker is started, so that only the commands
             # that start one fail on a wrong path.
             broker_bin=Path(broker_bin) if broker_bin else None,

@@ -1,4 +1,5 @@
-"""Every worker's full replica of the compacted `watchlist` topic, as a WatchlistIndex."""
+"""Every worker's full replica of the compacted `watchlist` topic, as a WatchlistIndex,
+restored from the local snapshot (streams/watchlist/snapshot.py) when one is usable."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import time
 
 from confluent_kafka import Message
 
-from streams.agents.compacted_replica import CompactedTopicReplica
+from streams.agents.compacted_replica import CompactedTopicReplica, Watermarks
 from streams.kafka import topics
 from streams.ops import metrics
 from streams.settings import Settings
 from streams.watchlist.entry import EntryError, Override, WatchlistEntry, decode_entry
-from streams.watchlist.index import WatchlistIndex
+from streams.watchlist.index import DIGEST_MASK, WatchlistIndex, version_string
 from streams.watchlist.parse_cache import ParseCache
+from streams.watchlist.snapshot import Mark, Record, read_chunks
+from streams.watchlist.snapshot_store import SnapshotStore
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +27,57 @@ class WatchlistReplica(CompactedTopicReplica[Update]):
     """Consumes the `watchlist` topic into a WatchlistIndex; `ready` once caught up."""
 
     def __init__(
-        self, settings: Settings, index: WatchlistIndex, cache: ParseCache | None = None
+        self,
+        settings: Settings,
+        index: WatchlistIndex,
+        cache: ParseCache | None = None,
+        snapshots: SnapshotStore | None = None,
     ) -> None:
         super().__init__(settings, topics.WATCHLIST)
         self.index = index
         self.cache = cache
+        self.snapshots = snapshots
+        # The version of the list as last restored or written to a snapshot (event loop).
+        self.snapshot_version: str | None = None
+
+    def resume(self, watermarks: Watermarks) -> dict[int, Mark]:
+        """Restore the index from the snapshot if it fits the topic as it is now; its
+        marks (empty when there is none, or it does not fit)."""
+        if self.snapshots is None:
+            return {}
+        snapshot = self.snapshots.load(watermarks)
+        if snapshot is None:
+            return {}
+        started = time.perf_counter()
+        try:
+            listed = 0
+            total = 0
+            for chunk in read_chunks(snapshot):
+                self._call(self._restore, chunk)
+                listed += sum(1 for record, _ in chunk if isinstance(record, WatchlistEntry))
+                total = (total + sum(digest for _, digest in chunk)) & DIGEST_MASK
+            if version_string(listed, total) != snapshot.version:
+                raise ValueError(f"its records make {version_string(listed, total)}")
+        except Exception as exc:  # the file changed or broke since it was checked
+            log.warning("watchlist snapshot unusable (%s); rebuilding from the topic", exc)
+            self._call(self.discard)
+            return {}
+        self._call(setattr, self, "snapshot_version", snapshot.version)
+        log.info(
+            "watchlist snapshot of %d records read in %.1f s; catching up from its offsets",
+            snapshot.records,
+            time.perf_counter() - started,
+        )
+        return snapshot.marks
+
+    def _restore(self, records: list[Record]) -> None:
+        for record, digest in records:
+            self.index.restore(record, digest)
+
+    def discard(self) -> None:
+        """Empty the index restored from a snapshot that did not fit the topic."""
+        self.index.clear()
+        self.snapshot_version = None
 
     def decode(self, message: Message) -> Update | None:
         """Entry, override or tombstone (None entry) with its stable encoding."""

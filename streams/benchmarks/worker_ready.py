@@ -32,14 +32,17 @@ READY_SPAN = (
     "after the spawn"
 )
 # Lines of the worker's log (`--loglevel info`) that split the start: the consumer group
-# joined and tables recovered (Faust's "Worker: Ready"), and the watchlist replica caught up.
+# joined and tables recovered (Faust's "Worker: Ready"), the watchlist snapshot read (a
+# restart), the watchlist replica caught up, and a snapshot written.
 MILESTONES = {
     "group_ready_s": "[^Worker]: Ready",
+    "snapshot_read_s": "records read in",
     "watchlist_caught_up_s": "replica of watchlist caught up",
 }
 LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]")
 # Longest wait for the first decision; a 1,000,000-entry first start took about 90 s.
 READY_TIMEOUT_S = 1200.0
+STOP_AFTER_TIMEOUT_S = 300.0
 
 
 def listed_payment(member: str, entry: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -77,12 +80,18 @@ def log_milestones(log: str, spawned_at: float) -> dict[str, float]:
 
 
 def start_to_ready(
-    settings: Settings, env: dict[str, str], entry: dict[str, Any], seed: int, log: Path
+    settings: Settings,
+    env: dict[str, str],
+    entry: dict[str, Any],
+    seed: int,
+    log: Path,
+    stop_after: str | None = None,
 ) -> dict[str, Any]:
     """Start a worker with `env`, send it a payment to `entry`'s payee and wait for its
     decision; the ready figures, when the worker's log says its group joined and its
     watchlist caught up, the decision and the worker's peak memory. The worker is
-    stopped (SIGTERM: it drains and commits) before this returns."""
+    stopped (SIGTERM: it drains and commits) before this returns; after its log shows
+    `stop_after`, when given (at most STOP_AFTER_TIMEOUT_S later)."""
     member = env["SCREENING_MEMBERS"]
     payment = listed_payment(member, entry, seed)
     txn_id = payment["txn_id"].encode()
@@ -112,6 +121,7 @@ def start_to_ready(
         if not found:
             raise TimeoutError(f"no decision within {READY_TIMEOUT_S:.0f}s; see {log}")
         memory = tree_peak(process.pid, WORKER)
+        waited = wait_for_line(log, stop_after) if stop_after else None
     finally:
         terminate(process)
     return {
@@ -120,4 +130,15 @@ def start_to_ready(
         "worker_log": log_milestones(log.read_text(errors="replace"), spawned_at),
         "decision": check_decision(found[0].value, entry["entry_id"]),
         **memory,
+        **({} if waited is None else {"stopped_after_s": waited, "stopped_after": stop_after}),
     }
+
+
+def wait_for_line(log: Path, text: str) -> float | None:
+    """Seconds until the log holds `text`; None if it did not within STOP_AFTER_TIMEOUT_S."""
+    started = time.monotonic()
+    while time.monotonic() - started < STOP_AFTER_TIMEOUT_S:
+        if text in log.read_text(errors="replace"):
+            return time.monotonic() - started
+        time.sleep(0.5)
+    return None

@@ -10,10 +10,15 @@ from collections.abc import Iterable
 from streams.watchlist.entry import ListedIdentifier, Override, WatchlistEntry
 from streams.watchlist.name_index import NameHit, NameIndex
 
-_MASK = (1 << 64) - 1
+DIGEST_MASK = (1 << 64) - 1
 # Payee names repeat (a merchant is paid many times): name searches are remembered until
 # the list changes. Bounded; emptied when full.
 NAME_CACHE_SIZE = 100_000
+
+
+def version_string(entries: int, digest_sum: int) -> str:
+    """The list's version from its number of entries and the sum of all digests."""
+    return f"wl-{entries}-{digest_sum:016x}"
 
 
 def entry_digest(entry_id: str, raw: bytes) -> int:
@@ -30,6 +35,10 @@ class WatchlistIndex:
     """
 
     def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every entry and override (a snapshot found stale after it was loaded)."""
         self.entries: dict[str, WatchlistEntry] = {}
         self._digests: dict[str, int] = {}
         self._exact: defaultdict[str, set[str]] = defaultdict(set)
@@ -47,16 +56,19 @@ class WatchlistIndex:
     @property
     def version(self) -> str:
         """Content version: changes whenever an entry is added, changed or deleted."""
-        return f"wl-{len(self.entries)}-{self._sum:016x}"
+        return version_string(len(self.entries), self._sum)
 
     def upsert(self, entry: WatchlistEntry | Override, raw: bytes) -> None:
         """Add or replace an entry or override; `raw` is its stable encoding (for the
         version)."""
+        self.restore(entry, entry_digest(entry.entry_id, raw))
+
+    def restore(self, entry: WatchlistEntry | Override, digest: int) -> None:
+        """Add or replace an entry or override whose digest is known (from a snapshot)."""
         self.delete(entry.entry_id)
         self._name_hits.clear()
-        digest = entry_digest(entry.entry_id, raw)
         self._digests[entry.entry_id] = digest
-        self._sum = (self._sum + digest) & _MASK
+        self._sum = (self._sum + digest) & DIGEST_MASK
         self.updates += 1
         if isinstance(entry, Override):
             self.overrides[entry.entry_id] = entry
@@ -75,7 +87,7 @@ class WatchlistIndex:
         digest = self._digests.pop(entry_id, None)
         if digest is None:
             return
-        self._sum = (self._sum - digest) & _MASK
+        self._sum = (self._sum - digest) & DIGEST_MASK
         self.updates += 1
         self._name_hits.clear()
         override = self.overrides.pop(entry_id, None)
@@ -129,6 +141,16 @@ class WatchlistIndex:
                 self._name_hits.clear()
             hits = self._name_hits[key] = tuple(self.names.search(canonical_name, threshold))
         return list(hits)
+
+    def records(self) -> list[tuple[WatchlistEntry | Override, int]]:
+        """Every entry and override with its digest: what `restore` takes back. Records are
+        immutable, so the list stays a consistent copy while the index changes."""
+        digests = self._digests
+        listed: list[tuple[WatchlistEntry | Override, int]] = [
+            (entry, digests[entry_id]) for entry_id, entry in self.entries.items()
+        ]
+        listed.extend((override, digests[i]) for i, override in self.overrides.items())
+        return listed
 
     def load(self, documents: Iterable[tuple[WatchlistEntry | Override, bytes]]) -> None:
         """Bulk upsert."""

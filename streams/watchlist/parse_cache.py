@@ -52,6 +52,17 @@ def _moment(micros: int | None) -> datetime | None:
 def to_row(parsed: Parsed) -> bytes:
     """A parsed record as marshalled plain tuples (ten times faster to load than pickle)."""
     record, encoded = parsed
+    return marshal.dumps((record_fields(record), encoded))
+
+
+def from_row(row: bytes) -> Parsed:
+    """The inverse of `to_row`."""
+    fields, encoded = marshal.loads(row)
+    return record_from_fields(fields), encoded
+
+
+def record_fields(record: WatchlistEntry | Override) -> tuple[Any, ...]:
+    """An entry or override as a tuple of plain values (marshal-able)."""
     if isinstance(record, Override):
         fields: tuple[Any, ...] = (
             "O",
@@ -78,12 +89,11 @@ def to_row(parsed: Parsed) -> bytes:
             record.rejected,
             record.sealed,
         )
-    return marshal.dumps((fields, encoded))
+    return fields
 
 
-def from_row(row: bytes) -> Parsed:
-    """The inverse of `to_row`."""
-    fields, encoded = marshal.loads(row)
+def record_from_fields(fields: tuple[Any, ...]) -> WatchlistEntry | Override:
+    """The inverse of `record_fields`."""
     if fields[0] == "O":
         _, entry_id, member, target, keys, names, source, reason, expires = fields
         return Override(
@@ -95,7 +105,7 @@ def from_row(row: bytes) -> Parsed:
             source,
             reason,
             _moment(expires),
-        ), encoded
+        )
     _, entry_id, idents, names, action, status, source, expires, reference, rejected, sealed = (
         fields
     )
@@ -110,7 +120,7 @@ def from_row(row: bytes) -> Parsed:
         reference,
         rejected,
         sealed,
-    ), encoded
+    )
 
 
 class ParseCache:

@@ -17,15 +17,19 @@ from streams.agents.rules_replica import RulesReplica
 from streams.agents.screen import register_screen_agent
 from streams.agents.velocity_stage import register_velocity_stages
 from streams.agents.watchlist_replica import WatchlistReplica
+from streams.agents.watchlist_snapshots import SnapshotKeeper
 from streams.faust_ext.conductor import resubscribe
 from streams.kafka import admin, topics
 from streams.ops import metrics
 from streams.pipeline.processor import PaymentProcessor
 from streams.settings import Settings
+from streams.watchlist import snapshot
 from streams.watchlist.index import WatchlistIndex
 from streams.watchlist.links import LinkIndex
 from streams.watchlist.parse_cache import open_cache
+from streams.watchlist.snapshot_store import SnapshotStore
 from streams.worker.app import create_app
+from streams.worker.followers import FollowerStarter
 from streams.worker.heap import freeze_loaded_state
 from streams.worker.instrumentation import instrument_worker
 
@@ -57,7 +61,11 @@ def build_worker_app(settings: Settings) -> faust.App:
     metrics.serve_members(members)
 
     index = WatchlistIndex()
-    replica = WatchlistReplica(settings, index, open_cache(settings.data_dir))
+    store = None
+    if settings.watchlist_snapshot_interval_s > 0:
+        ident = snapshot.identity(topics.WATCHLIST, settings.coalition_key)
+        store = SnapshotStore(settings.data_dir, ident, settings.watchlist_snapshot_max_age_s)
+    replica = WatchlistReplica(settings, index, open_cache(settings.data_dir), store)
     links = LinkIndex(settings.link_ttl)
     links_replica = LinksReplica(settings, links)
     processor = PaymentProcessor.from_settings(index, settings, links)
@@ -70,11 +78,20 @@ def build_worker_app(settings: Settings) -> faust.App:
     register_velocity_stages(app, settings, processor, replicas)
     instrument_worker(app, agent, replica)
 
+    app.add_dependency(FollowerStarter(replicas))
+
     @app.task  # type: ignore[untyped-decorator]
     async def follow_replicated_state() -> None:
-        for each in replicas:
-            each.start(asyncio.get_running_loop())
         await freeze_loaded_state(replicas)
+
+    if store is not None:
+        keeper = SnapshotKeeper(replica, store, settings.watchlist_snapshot_interval_s)
+        app.task(keeper.run)
+
+        async def snapshot_at_shutdown(_app: Any, /, *_: Any, signal: Any, **__: Any) -> None:
+            await keeper.snapshot()
+
+        app.on_before_shutdown.connect(snapshot_at_shutdown)
 
     if not settings.members:
 

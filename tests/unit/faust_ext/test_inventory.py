@@ -21,6 +21,7 @@ FAUST_EXT = "streams.faust_ext"
 PUBLIC_ELSEWHERE = {
     # confluent-kafka spells librdkafka's own error codes with a leading underscore.
     "_PARTITION_EOF": "confluent_kafka.KafkaError",
+    "_AUTO_OFFSET_RESET": "confluent_kafka.KafkaError",
 }
 
 

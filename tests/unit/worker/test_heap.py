@@ -39,3 +39,24 @@ def test_what_was_loaded_is_frozen_only_once_every_follower_is_ready() -> None:
         assert any(o is later for o in gc.get_objects())
 
     asyncio.run(scenario())
+
+
+def test_starting_the_followers_pauses_collection_until_they_are_all_ready() -> None:
+    from streams.worker.followers import FollowerStarter
+
+    async def scenario() -> None:
+        started: list[object] = []
+        follower = SimpleNamespace(ready=asyncio.Event(), start=started.append)
+        await FollowerStarter([follower]).on_start()  # type: ignore[list-item]
+        assert started and not gc.isenabled()
+        freezing = asyncio.create_task(freeze_loaded_state([follower]))  # type: ignore[list-item]
+        await asyncio.sleep(0.01)
+        assert not gc.isenabled()
+        follower.ready.set()
+        await freezing
+        assert gc.isenabled()
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        gc.enable()

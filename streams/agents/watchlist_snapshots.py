@@ -1,0 +1,83 @@
+"""Taking the watchlist replica's snapshots while the worker screens: the replica's state
+is copied on the event loop (a list of immutable records, a fraction of a second at a
+million entries) and written on a thread, when the list changed since the last snapshot:
+soon after the replica caught up, then every interval, and once more at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+
+from streams.agents.watchlist_replica import WatchlistReplica
+from streams.watchlist.snapshot import Mark, Record
+from streams.watchlist.snapshot_store import SnapshotStore
+
+log = logging.getLogger(__name__)
+
+# After the replica caught up, the first snapshot waits this long (the first minutes of a
+# worker are its busiest; a shutdown before then writes it anyway).
+FIRST_DELAY_S = 5.0
+
+
+class SnapshotKeeper:
+    """Consumes a ready replica's state; produces snapshot files through `store`."""
+
+    def __init__(self, replica: WatchlistReplica, store: SnapshotStore, interval_s: float) -> None:
+        self.replica = replica
+        self.store = store
+        self.interval_s = interval_s
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="watchlist-snapshot")
+        self._writing: asyncio.Future[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> None:
+        """Write snapshots until cancelled (an app task)."""
+        await self.replica.ready.wait()
+        await asyncio.sleep(FIRST_DELAY_S)
+        while True:
+            await self.snapshot()
+            await asyncio.sleep(self.interval_s)
+
+    async def snapshot(self) -> None:
+        """Write a snapshot if the list changed since the last one (after any write under
+        way: one at a time)."""
+        async with self._lock:
+            if self._writing is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(self._writing)
+            replica = self.replica
+            if not replica.ready.is_set() or replica.index.version == replica.snapshot_version:
+                return
+            version = replica.index.version
+            marks, records = dict(replica.marks), replica.index.records()
+            loop = asyncio.get_running_loop()
+            writing = loop.run_in_executor(self._executor, self._write, marks, version, records)
+            writing.add_done_callback(partial(self._written, version))
+            self._writing = writing
+            # Shielded: a task cancelled at shutdown leaves the write to finish.
+            with contextlib.suppress(Exception):  # logged by _write; the next one may work
+                await asyncio.shield(writing)
+
+    def _written(self, version: str, writing: asyncio.Future[None]) -> None:
+        if writing is self._writing:
+            self._writing = None
+        if not writing.cancelled() and writing.exception() is None:
+            self.replica.snapshot_version = version
+
+    def _write(self, marks: dict[int, Mark], version: str, records: list[Record]) -> None:
+        started = time.perf_counter()
+        try:
+            size = self.store.write(marks, version, records)
+        except Exception:
+            log.exception("watchlist snapshot not written")
+            raise
+        log.info(
+            "watchlist snapshot of %d records (%.0f MiB) written in %.1f s",
+            len(records),
+            size / 2**20,
+            time.perf_counter() - started,
+        )
