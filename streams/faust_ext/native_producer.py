@@ -32,6 +32,8 @@ FLUSH_POLL_S = 0.001
 QUEUE_FULL_WAIT_S = 0.005
 
 Headers = Sequence[tuple[str, bytes]] | Mapping[str, bytes] | None
+# A record to send without a future: topic, key, value, partition (None: by key), headers.
+OutRow = tuple[str, bytes | None, bytes | None, int | None, Any]
 
 
 def native_config(client_config: Mapping[str, Any], linger_ms: int) -> dict[str, Any]:
@@ -127,6 +129,32 @@ class NativeSender:
             return False
         self._producer.poll(0)
         return True
+
+    def send_many(self, records: Sequence[OutRow], start: int = 0) -> int:
+        """Queue `records[start:]` in order, with no future each (as `send_untracked`), until
+        librdkafka's local queue is full; how many were queued. Delivery reports are
+        served once, after the last."""
+        if self.failure is not None:
+            raise self.failure
+        produce = self._producer.produce
+        checked = self._checked
+        queued = start
+        try:
+            for index in range(start, len(records)):
+                topic, key, value, partition, headers = records[index]
+                produce(
+                    topic,
+                    value,
+                    key,
+                    partition=-1 if partition is None else partition,
+                    headers=headers or None,
+                    on_delivery=checked,
+                )
+                queued += 1
+        except BufferError:
+            pass  # the rest waits until deliveries made room
+        self._producer.poll(0)
+        return queued - start
 
     def _checked(self, err: KafkaError | None, message: Message) -> None:
         if err is not None and self.failure is None:
