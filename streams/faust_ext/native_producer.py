@@ -18,6 +18,7 @@ later flush raise, so no offset is committed past it."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,8 @@ from faust.types.tuples import RecordMetadata
 
 # How long a flush sleeps between polls while records are still on their way.
 FLUSH_POLL_S = 0.001
+# How often `send_many` serves delivery reports.
+REPORTS_EVERY_S = 0.05
 # How long a send waits for room when librdkafka's local queue is full.
 QUEUE_FULL_WAIT_S = 0.005
 
@@ -56,6 +59,7 @@ class NativeSender:
         self._producer = Producer(dict(config))
         self._loop = loop
         self.failure: ProducerSendError | None = None
+        self._next_poll = 0.0
 
     async def send(
         self,
@@ -152,8 +156,16 @@ class NativeSender:
                 )
                 queued += 1
         except BufferError:
-            pass  # the rest waits until deliveries made room
-        self._producer.poll(0)
+            self._producer.poll(0)  # the rest waits until deliveries made room
+            return queued - start
+        now = time.monotonic()
+        if now >= self._next_poll:
+            # Not after every batch: poll releases the GIL, and taking it back waits for
+            # whichever thread holds it (up to the 5 ms switch interval), a wait per batch
+            # of a few payments at moderate load. The reports wait in librdkafka's queue
+            # meanwhile; every flush (so every commit) serves them all.
+            self._next_poll = now + REPORTS_EVERY_S
+            self._producer.poll(0)
         return queued - start
 
     def _checked(self, err: KafkaError | None, message: Message) -> None:
