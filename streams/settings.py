@@ -44,6 +44,8 @@ class Settings:
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
     fetch_max_wait_ms: int = 5
+    # Payments one partition hands to the decision path in one call (streams.faust_ext.batch_path).
+    batch_max: int = 500
     broker_bin: Path | None = None
     # The watchlist snapshot (0 s: none): how often it is rewritten when the list changed,
     # and how old it may be to be used: less than the watchlist topic's
@@ -110,6 +112,7 @@ class Settings:
                 60.0,
                 30 * 86400.0,
             ),
+            batch_max=_int(env, "SCREENING_BATCH_MAX", cls.batch_max, 1, 100_000),
             # Checked where the embedded broker is started, so that only the commands
             # that start one fail on a wrong path.
             broker_bin=Path(broker_bin) if broker_bin else None,

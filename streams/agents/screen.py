@@ -2,9 +2,11 @@
 the payment handed to its first velocity stage (hand-offs batched, see
 `streams.pipeline.stage_batches`).
 
-Thin by design: it hands each message to the PaymentProcessor and produces what comes
-back. Faust acks the event when the loop moves on and flushes the producer before it
-commits, so an offset is committed only after its decision was produced.
+Thin by design: it hands each fetched batch of a partition (`streams.faust_ext.batch_path`),
+or a message that reaches its Faust stream, to the PaymentProcessor and produces what comes
+back. Offsets are marked acked after their records were handed to the producer, and Faust
+flushes the producer before it commits, so an offset is committed only after its decision
+was produced.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ from typing import Any
 import faust
 
 from streams.agents.compacted_replica import Follower
-from streams.agents.event_loop import produce_each, source_of
+from streams.agents.event_loop import produce_each, route_in_batches, source_of
 from streams.kafka import topics
 from streams.pipeline.processor import PaymentProcessor
-from streams.pipeline.records import OutRecord
+from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import StageBatches
 
 
@@ -27,8 +29,23 @@ def register_screen_agent(
     payments: Any,
     processor: PaymentProcessor,
     replicas: Sequence[Follower],
+    batch_max: int = 500,
 ) -> Any:
-    """Register the `screen` agent on the payments topic; returns the agent."""
+    """Register the `screen` agent on the payments topic, its fetched batches routed to
+    the processor a partition at a time; returns the agent."""
+
+    def handle_batch(topic: str, partition: int, records: Sequence[Any]) -> list[OutRecord]:
+        member = topics.member_of(topic)
+        assert member is not None  # the agent reads payments.<member> topics only
+        route = processor.route
+        out: list[OutRecord] = []
+        for record in records:
+            source = Source(topic, partition, record.offset, record.key)
+            out += route(record.value or b"", source, member)
+        return out
+
+    batches = StageBatches.for_app(processor.app_id, app.conf.topic_partitions)
+    route_in_batches(app, payments, replicas, handle_batch, batch_max, batches=batches)
 
     @app.agent(payments, name="screen")
     async def screen(stream: Any) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 import faust
 
 from streams.agents.compacted_replica import Follower
-from streams.agents.event_loop import TableWrites, produce_each, source_of
+from streams.agents.event_loop import TableWrites, produce_each, route_in_batches, source_of
 from streams.faust_ext.raw_schema import RawSchema
 from streams.kafka import topics
 from streams.pipeline.processor import PaymentProcessor
-from streams.pipeline.records import OutRecord
+from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import StageBatches
 from streams.settings import Settings
 from streams.velocity.expiry import SWEEP_EVERY, SWEEP_LIMIT, ExpiringState, KeyExpiry
@@ -162,6 +162,24 @@ def _register_stage(
     )
     writes = TableWrites()
     stage_table = StageTable(table, expiry, writes)
+
+    def handle_batch(topic: str, partition: int, records: Sequence[Any]) -> list[OutRecord]:
+        state = stage_table.at(partition)
+        out: list[OutRecord] = []
+        for record in records:
+            source = Source(topic, partition, record.offset, record.key)
+            out += processor.run_stage(stage, record.value or b"", state, source)
+        return out
+
+    route_in_batches(
+        app,
+        source,
+        replicas,
+        handle_batch,
+        settings.batch_max,
+        writes,
+        StageBatches.for_app(settings.app_id, settings.topic_partitions),
+    )
 
     @app.agent(source, name=f"velocity-{stage}")
     async def velocity_stage(stream: Any) -> None:

@@ -37,16 +37,21 @@ be processed ahead of the records before it (see `QueuesEmptied`)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
+
+from streams.faust_ext.batch_path import BatchRoute, chunks, mark_acked, route_for, wait_until_ready
 
 # Messages delivered back to back before the drain lets the agents run; Faust's drain
 # uses the same number.
 YIELD_EVERY = 100
 # How often a drain held back by a full agent queue looks whether it has room again.
 ROOM_POLL_S = 0.001
+# How long a partition whose batch handler raised waits before it is read again.
+ROUTE_RETRY_S = 1.0
 
 
 async def wait_for_room(queues: list[Any]) -> None:
@@ -125,6 +130,65 @@ class BatchDrainMixin:
                 await consumer.seek(tp, earliest.get(tp) or 0)
             consumer.log.info("read again from the beginning: %s", sorted(map(str, fresh)))
 
+    async def deliver_batch(
+        self, tp: Any, batch: list[Any], reseeked: dict[Any, int], emptied: QueuesEmptied
+    ) -> None:
+        """Hand a partition's fetched records to its route (`streams.faust_ext.batch_path`)
+        in order, then mark them acked; the read-offset and gap bookkeeping of the
+        per-message path below, once per batch."""
+        consumer: Any = self
+        route = route_for(consumer.app, tp.topic)
+        assert route is not None
+        consumer.app.monitor.track_tp_end_offset(tp, consumer.highwater(tp))
+        r_offset = consumer._read_offset[tp]
+        if r_offset is not None:
+            batch = [record for record in batch if record.offset >= r_offset]
+        if not batch:
+            return
+        first = batch[0].offset
+        if r_offset and first - r_offset > 1:
+            missing = r_offset + 1
+            if reseeked.get(tp) != missing:
+                # As below: fetched but never delivered; fetch it again.
+                reseeked[tp] = missing
+                await consumer.seek(tp, missing)
+                return
+            await consumer._add_gap(tp, missing, first)
+        if not await wait_until_ready(route, consumer):
+            return
+        for chunk in chunks(batch, route.max_batch):
+            if not consumer.flow_active or emptied.happened or consumer.suspend_flow.is_set():
+                return  # fetched again after the rewind
+            if not await self.run_route(route, tp, chunk):
+                return
+            offsets = [record.offset for record in chunk]
+            for before, after in itertools.pairwise(offsets):
+                if after - before > 1:  # compaction or transaction markers
+                    await consumer._add_gap(tp, before + 1, after)
+            mark_acked(consumer, tp, offsets)
+            consumer._read_offset[tp] = offsets[-1]
+            commit_every = consumer._commit_every
+            if commit_every is not None and consumer._n_acked >= commit_every:
+                consumer._n_acked = 0
+                await consumer.commit()
+
+    async def run_route(self, route: BatchRoute, tp: Any, chunk: Sequence[Any]) -> bool:
+        """Run the route's handler on `chunk`; False when it raised: the partition is then
+        read again from the chunk's first record after a pause (a bug holds payments
+        back, it never drops them)."""
+        consumer: Any = self
+        try:
+            await route.handler(tp.topic, tp.partition, chunk)
+        except Exception as exc:
+            consumer.log.exception("batch of %s failed, reading it again: %r", tp, exc)
+            if route.on_error is not None:
+                route.on_error(exc)
+            await asyncio.sleep(ROUTE_RETRY_S)
+            await consumer.seek(tp, chunk[0].offset)
+            consumer._read_offset[tp] = chunk[0].offset
+            return False
+        return True
+
     async def _drain_messages(self, fetcher: Any) -> None:
         consumer: Any = self
         app = consumer.app
@@ -202,6 +266,18 @@ class BatchDrainMixin:
                     if not (records and consumer.flow_active):
                         unset_flag(CONSUMER_FETCHING)
                         continue
+                routed = [tp for tp in records if route_for(app, tp.topic) is not None]
+                for tp in routed:
+                    batch = records.pop(tp)
+                    if not (
+                        consumer.flow_active
+                        and app.consumer_generation_id == generation_id
+                        and not emptied.happened
+                    ):
+                        break  # fetched again after the rewind or the new assignment
+                    if active_partitions is None or tp in active_partitions:
+                        await self.deliver_batch(tp, batch, reseeked, emptied)
+                        await sleep(0)
                 seen_tps: dict[Any, list[Any]] = {}
                 refetching: set[Any] = set()
                 for tp, record in consumer.scheduler.iterate(records):

@@ -29,6 +29,8 @@ CHECKED_VERSIONS = {
 _CONSUMER = "streams.faust_ext.fast_consumer:BatchDrainMixin"
 _DRAIN = f"{_CONSUMER}._drain_messages"
 _THREAD = "streams.faust_ext.transport:ConsumerThread"
+_BATCH = f"{_CONSUMER}.deliver_batch"
+_ACKED = "streams.faust_ext.batch_path:mark_acked"
 
 
 @dataclass(frozen=True)
@@ -92,30 +94,47 @@ INVENTORY: tuple[Internal, ...] = (
     Internal(
         "faust.transport.consumer.Consumer",
         "_committed_offset",
-        ("streams.faust_ext.consumer_offsets:committed_offsets", f"{_CONSUMER}.rewind"),
+        ("streams.faust_ext.consumer_offsets:committed_offsets", f"{_CONSUMER}.rewind", _ACKED),
         "The group's committed offsets as Faust keeps them (updated on every commit, seeded "
-        "on assignment), with no public accessor: the lag is measured from them, and the "
-        "drain's seek back resets them.",
+        "on assignment), with no public accessor: the lag is measured from them, the "
+        "drain's seek back resets them, and a batch's acks skip offsets below them as "
+        "Faust's ack does.",
     ),
     Internal(
         "faust.transport.consumer.Consumer",
         "_read_offset",
-        (f"{_CONSUMER}.rewind", _DRAIN),
-        "Faust's per-partition read offsets, which the drain keeps per message as Faust's "
-        "does and its seek back resets as Faust's perform_seek does.",
+        (f"{_CONSUMER}.rewind", _DRAIN, _BATCH, f"{_CONSUMER}.run_route"),
+        "Faust's per-partition read offsets, which the drain keeps per message (per batch "
+        "on the batch path) as Faust's does and its seek back resets as Faust's "
+        "perform_seek does.",
     ),
     Internal(
         "faust.transport.consumer.Consumer",
         "_commit_every",
-        (_DRAIN,),
+        (_DRAIN, _BATCH),
         "The broker_commit_every count after which the drain commits, as Faust's does.",
     ),
     Internal(
         "faust.transport.consumer.Consumer",
         "_n_acked",
-        (_DRAIN,),
+        (_DRAIN, _BATCH, _ACKED),
         "Acks since the last commit, which the drain compares with and resets at "
-        "_commit_every, as Faust's does.",
+        "_commit_every, as Faust's does; a batch's acks count towards it as Faust's ack "
+        "counts each.",
+    ),
+    Internal(
+        "faust.transport.consumer.Consumer",
+        "_acked",
+        (_ACKED,),
+        "The acked offsets of each partition, from which Faust's commit finds the offset "
+        "to commit: a batch's records never become Faust messages, so their acks are "
+        "recorded as Consumer.ack records a message's.",
+    ),
+    Internal(
+        "faust.transport.consumer.Consumer",
+        "_acked_index",
+        (_ACKED,),
+        "The set beside _acked that Consumer.ack keeps in step with it (no offset acked twice).",
     ),
     Internal(
         "faust.transport.consumer.Consumer",
@@ -132,7 +151,7 @@ INVENTORY: tuple[Internal, ...] = (
     Internal(
         "faust.transport.consumer.Consumer",
         "_add_gap",
-        (_DRAIN,),
+        (_DRAIN, _BATCH),
         "Counts a gap still there after a refetch (transaction markers, compaction) as "
         "acked, as Faust does for every gap.",
     ),

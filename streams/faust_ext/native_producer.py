@@ -18,6 +18,7 @@ later flush raise, so no offset is committed past it."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,10 +29,14 @@ from faust.types.tuples import RecordMetadata
 
 # How long a flush sleeps between polls while records are still on their way.
 FLUSH_POLL_S = 0.001
+# How often `send_many` serves delivery reports.
+REPORTS_EVERY_S = 0.05
 # How long a send waits for room when librdkafka's local queue is full.
 QUEUE_FULL_WAIT_S = 0.005
 
 Headers = Sequence[tuple[str, bytes]] | Mapping[str, bytes] | None
+# A record to send without a future: topic, key, value, partition (None: by key), headers.
+OutRow = tuple[str, bytes | None, bytes | None, int | None, Any]
 
 
 def native_config(client_config: Mapping[str, Any], linger_ms: int) -> dict[str, Any]:
@@ -54,6 +59,7 @@ class NativeSender:
         self._producer = Producer(dict(config))
         self._loop = loop
         self.failure: ProducerSendError | None = None
+        self._next_poll = 0.0
 
     async def send(
         self,
@@ -127,6 +133,40 @@ class NativeSender:
             return False
         self._producer.poll(0)
         return True
+
+    def send_many(self, records: Sequence[OutRow], start: int = 0) -> int:
+        """Queue `records[start:]` in order, with no future each (as `send_untracked`), until
+        librdkafka's local queue is full; how many were queued. Delivery reports are
+        served once, after the last."""
+        if self.failure is not None:
+            raise self.failure
+        produce = self._producer.produce
+        checked = self._checked
+        queued = start
+        try:
+            for index in range(start, len(records)):
+                topic, key, value, partition, headers = records[index]
+                produce(
+                    topic,
+                    value,
+                    key,
+                    partition=-1 if partition is None else partition,
+                    headers=headers or None,
+                    on_delivery=checked,
+                )
+                queued += 1
+        except BufferError:
+            self._producer.poll(0)  # the rest waits until deliveries made room
+            return queued - start
+        now = time.monotonic()
+        if now >= self._next_poll:
+            # Not after every batch: poll releases the GIL, and taking it back waits for
+            # whichever thread holds it (up to the 5 ms switch interval), a wait per batch
+            # of a few payments at moderate load. The reports wait in librdkafka's queue
+            # meanwhile; every flush (so every commit) serves them all.
+            self._next_poll = now + REPORTS_EVERY_S
+            self._producer.poll(0)
+        return queued - start
 
     def _checked(self, err: KafkaError | None, message: Message) -> None:
         if err is not None and self.failure is None:

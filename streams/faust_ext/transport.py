@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from faust.exceptions import ProducerSendError
@@ -20,7 +20,12 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.faust_ext.changelog_buffer import DrainingProducerBuffer
 from streams.faust_ext.fast_consumer import BatchDrainMixin
-from streams.faust_ext.native_producer import QUEUE_FULL_WAIT_S, NativeSender, native_config
+from streams.faust_ext.native_producer import (
+    QUEUE_FULL_WAIT_S,
+    NativeSender,
+    OutRow,
+    native_config,
+)
 from streams.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -239,6 +244,19 @@ class Producer(faust_aiokafka.Producer):
             return
         while not native.send_untracked(topic, key, value, partition, headers):
             await asyncio.sleep(QUEUE_FULL_WAIT_S)
+
+    async def send_batch(self, records: Sequence[OutRow]) -> None:
+        """Send records nobody awaits (a batch's output), in order, as `send_untracked`
+        does one: a failure surfaces at the next flush, before the next commit."""
+        native = self.native
+        if native is None:
+            for topic, key, value, partition, headers in records:
+                await self.send(topic, key, value, partition, None, headers)
+            return
+        sent = native.send_many(records)
+        while sent < len(records):
+            await asyncio.sleep(QUEUE_FULL_WAIT_S)
+            sent += native.send_many(records, sent)
 
     async def send_held(self) -> None:
         """Send every record the agents hold back."""

@@ -74,7 +74,7 @@ def build_worker_app(settings: Settings) -> faust.App:
     recent = RecentDecisions(settings, processor, settings.redelivery_window_s)
     recent.follow(members)
     replicas: list[Follower] = [replica, links_replica, rules_replica, recent]
-    agent = register_screen_agent(app, payments, processor, replicas)
+    agent = register_screen_agent(app, payments, processor, replicas, settings.batch_max)
     register_velocity_stages(app, settings, processor, replicas)
     instrument_worker(app, agent, replica)
 

@@ -69,6 +69,8 @@ def test_reads_os_environ_when_no_mapping(monkeypatch: pytest.MonkeyPatch) -> No
         ("KAFKA_SSL_CAFILE", "/etc/ca.pem", "ssl_cafile", "/etc/ca.pem"),
         ("SCREENING_FETCH_MAX_WAIT_MS", "0", "fetch_max_wait_ms", 0),
         ("SCREENING_FETCH_MAX_WAIT_MS", "10000", "fetch_max_wait_ms", 10_000),
+        ("SCREENING_BATCH_MAX", "1", "batch_max", 1),
+        ("SCREENING_BATCH_MAX", "2000", "batch_max", 2000),
         ("SCREENING_BROKER_BIN", "/opt/tansu", "broker_bin", Path("/opt/tansu")),
         # Not checked here: only the commands that start the embedded broker need it.
         ("SCREENING_BROKER_BIN", "/nonexistent/tansu", "broker_bin", Path("/nonexistent/tansu")),
@@ -102,6 +104,7 @@ def test_members(value: str, expected: tuple[str, ...]) -> None:
         "SCREENING_TOPIC_PARTITIONS",
         "SCREENING_DISCOVERY_INTERVAL",
         "SCREENING_FETCH_MAX_WAIT_MS",
+        "SCREENING_BATCH_MAX",
     ],
 )
 def test_empty_numeric_value_means_default(name: str) -> None:
@@ -130,6 +133,7 @@ def test_empty_numeric_value_means_default(name: str) -> None:
         ("SCREENING_NAME_THRESHOLD", "inf"),
         ("SCREENING_TOPIC_PARTITIONS", "0"),
         ("SCREENING_TOPIC_PARTITIONS", "three"),
+        ("SCREENING_BATCH_MAX", "0"),
         ("SCREENING_TOPIC_PARTITIONS", "2000"),
         ("SCREENING_DISCOVERY_INTERVAL", "0"),
         ("SCREENING_DISCOVERY_INTERVAL", "fast"),
