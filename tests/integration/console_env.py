@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import orjson
+from jsonschema import Draft202012Validator, FormatChecker
 
 from streams.kafka import topics
 from streams.kafka.client import read_range
@@ -41,6 +42,15 @@ RESOLUTION_FIELDS = {
     "txn_id", "member_id", "outcome", "reason_code", "note", "resolved_by", "approved_by",
     "resolved_at", "decision", "watchlist_version",
 }  # fmt: skip
+
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+
+def assert_valid(kind: str, document: dict[str, Any]) -> None:
+    """`document` is valid against schemas/<kind>.schema.json (formats checked)."""
+    schema = orjson.loads((SCHEMAS / f"{kind}.schema.json").read_bytes())
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(document)
 
 
 @dataclass

@@ -28,6 +28,7 @@ from tests.integration.console_env import (
     SEALED_REFERENCE,
     SEALED_SOURCE,
     DeskEnv,
+    assert_valid,
     desk_env,
 )
 from tests.integration.console_process import ConsoleProcess
@@ -113,6 +114,7 @@ def test_claim_then_resolution_is_on_the_members_topic(env: DeskEnv) -> None:
     assert len(records) == 1
     record = records[0]
     assert set(record) >= RESOLUTION_FIELDS
+    assert_valid("resolution", record)
     assert record["member_id"] == env.a and record["outcome"] == "release"
     assert record["reason_code"] == "FALSE_POSITIVE" and record["note"] == "known customer"
     assert record["resolved_by"] == "ana" and record["approved_by"] is None
@@ -144,6 +146,7 @@ def test_four_eyes(env: DeskEnv) -> None:
     assert approved.status_code == 200 and approved.json()["status"] == "resolved"
     record = next(r for r in env.resolutions(env.a) if r["txn_id"] == "a-wl-1")
     assert record["resolved_by"] == "ana" and record["approved_by"] == "sam"
+    assert_valid("resolution", record)
 
     path = _pending(env, "sam", "a-wl-2")
     assert env.call("sam", "POST", f"{path}/approval", json=yes).status_code == 403
@@ -316,9 +319,7 @@ def test_audit_records_each_action(env: DeskEnv) -> None:
     assert {"login", "login_failed", "claim", "lookup"} <= actions, actions
     assert any("resol" in a for a in actions) and any("approv" in a for a in actions), actions
     for record in env.audit():
-        assert {"at", "user", "role", "member", "action", "target", "before", "after"} <= set(
-            record
-        )
+        assert_valid("audit", record)
     everything = env.call("audrey", "GET", "/api/audit?limit=1000").json()["audit"]
     assert {"login", "claim"} <= {r["action"] for r in everything}
     filtered = env.call("audrey", "GET", "/api/audit?user=ana&action=claim").json()["audit"]
