@@ -17,6 +17,7 @@ import phonenumbers
 import tldextract
 from anyascii import anyascii
 from rapidfuzz.distance import OSA
+from rigour.names import remove_org_types
 
 # The bundled Public Suffix List snapshot only: screening must never fetch at run time.
 # Private suffixes (github.io, blogspot.com) too: each seller there is its own payee.
@@ -38,92 +39,42 @@ _NAME_PUNCTUATION = str.maketrans(
 _DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
 # Slashed legal forms (A/S, Danish and Norwegian) would otherwise split into initials.
 _SLASHED_FORM = re.compile(r"\ba/s\b")
+# Two or more one-letter words in a row after the first word: initials of a legal form
+# written with spaces ("s a de c v"; a name's own initials come first: "Z S Studio").
+_SPLIT_INITIALS = re.compile(r"(?<=\w )[a-z](?: [a-z])+\b")
 
+# Legal forms are recognised by rigour (OpenSanctions' database of organisation types in
+# many languages, spelled out and abbreviated: rigour.names.remove_org_types). These are
+# the words it does not remove that the project treats as legal forms too: the English
+# company words, and forms seen on real lists that rigour 2.6.1 lacks.
 LEGAL_FORMS = frozenset(
     [
-        "ab",
-        "ae",  # Greek A.E.
-        "ag",
-        "ao",  # Russian AO
-        "aps",
-        "as",
-        "asa",
-        "bhd",
-        "bv",
-        "bvba",
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "cv",
-        "doo",
-        "epe",
-        "gmbh",
-        "ike",
-        "inc",
-        "incorporated",
-        "jsc",
-        "kft",
-        "kg",
-        "kgaa",
-        "kk",
-        "limited",
-        "llc",
-        "llp",
-        "lp",
-        "ltd",
-        "ltda",
-        "nv",
-        "oao",
-        "ooo",  # Russian OOO (LLC)
-        "ou",  # Estonian OÜ
-        "oy",
-        "oyj",
-        "pao",
-        "pjsc",
-        "plc",
-        "pte",
-        "pty",
-        "pvt",
-        "sa",
-        "sab",
-        "sarl",
-        "sas",
-        "sia",
-        "sl",
-        "spa",
-        "sprl",
-        "sro",
-        "srl",
-        "the",
-        "tov",  # Ukrainian TOV (LLC)
-        "uab",
-        "ug",
-        "zao",
-        "zrt",
+        *("co", "company", "corp", "corporation", "the"),
+        *("asa", "doo", "epe", "ike", "kk", "ou", "pte", "pty", "pvt", "sab", "sac", "sal"),
+        *("sl", "zrt"),
     ]
 )
 
-# Legal forms written as several words, removed as sequences. None is in ascending
-# order, so sorting a name's words can never create one (canonical names stay fixed
-# points); a single-word form needs no entry here.
+# Multi-word legal forms rigour does not remove whole, removed as sequences before it
+# runs. None is in ascending order, so sorting a name's words can never create one
+# (canonical names stay fixed points).
 LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("sp", "z", "oo"),  # Polish Sp. z o.o.
     ("sp", "k"),  # Polish Sp. k.
     ("sp", "j"),  # Polish Sp. j.
     ("spol", "s", "ro"),  # Czech spol. s r.o.
     ("sa", "rl"),  # S.à r.l.
-    ("sa", "de", "cv"),  # Mexican S.A. de C.V.
-    ("s", "de", "rl"),  # S. de R.L.
-    ("sdn", "bhd"),  # Malaysian Sdn. Bhd.
     ("private", "limited"),
-    ("s", "a"),  # S A
 )
 
 # Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
-# lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl).
+# lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl);
+# rigour recognises forms as written only.
 _MISSPELT_FORMS = (
-    *sorted(f for f in LEGAL_FORMS if len(f) >= 7),
+    "company",
+    "corporation",
+    "incorporated",
+    "limited",
     "bvba",
     "gmbh",
     "kgaa",
@@ -326,16 +277,55 @@ def name_variants(value: str) -> tuple[str, ...]:
 
 
 def _canonical_name(value: str) -> str | None:
-    text = _SLASHED_FORM.sub("as", anyascii(value).lower())
-    text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
-    words = text.replace(".", " ").replace("'", "").split()
+    """The canonical form of a name, canonicalised again until it stays the same: sorting
+    can put initials side by side that read as a legal form once run together."""
+    result = _canonical_once(value)
+    for _ in range(3):
+        if result is None:
+            return None
+        again = _canonical_once(result)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def _canonical_once(value: str) -> str | None:
+    # Legal forms go first as written (rigour knows "beschränkter" and Cyrillic forms), then again
+    # once transliterated (a form written in Latin letters in another script's name).
+    # (rigour takes valid Unicode only: lone surrogates are left out of the first pass)
+    written = _words(value.lower().encode("utf-8", "ignore").decode("utf-8"))
+    text = " ".join(_without_org_types(_without_sequences(written)) or written)
+    text = _SLASHED_FORM.sub("as", anyascii(text).lower())
+    words = _words(text)
     kept = [
         w
-        for w in _without_sequences(words)
+        for w in _without_org_types(_without_sequences(words))
         if w not in LEGAL_FORMS and w not in CONNECTORS and not _misspelt_legal_form(w)
     ]
     # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
     return " ".join(sorted(kept or words)) or None
+
+
+def _words(text: str) -> list[str]:
+    """Words of a lower-case name: punctuation splits words, dotted abbreviations
+    (G.m.b.H., S.A.) collapse to one word, apostrophes vanish."""
+    text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
+    return text.replace(".", " ").replace("'", "").split()
+
+
+def _without_org_types(words: list[str]) -> list[str]:
+    """`words` less the legal forms rigour recognises; initials written apart ("s a de c v")
+    are tried run together ("sa de cv") first, and kept apart unless that removes a form."""
+    if not words:
+        return words
+    text = " ".join(words)
+    joined = _SPLIT_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
+    if joined != text:
+        removed = remove_org_types(joined).split()
+        if removed != joined.split() or any(w in LEGAL_FORMS for w in removed):
+            return removed
+    return remove_org_types(text).split()
 
 
 def _misspelt_legal_form(word: str) -> bool:

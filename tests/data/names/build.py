@@ -65,8 +65,10 @@ def main(sdn_dir: Path) -> None:
             if _plain(value) and _plain(value) not in on_list:
                 others[value] = None
     (HERE / "unlisted.txt").write_text("".join(f"{v}\n" for v in others), encoding="utf-8")
-    print(f"listed {len(chosen)}, aliases {sum(len(aliases[e]) for e in chosen)}, "
-          f"unlisted names {len(others)}")
+    print(
+        f"listed {len(chosen)}, aliases {sum(len(aliases[e]) for e in chosen)}, "
+        f"unlisted names {len(others)}"
+    )
 
 
 if __name__ == "__main__":

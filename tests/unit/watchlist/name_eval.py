@@ -134,7 +134,8 @@ def share(outcomes: Iterable[Outcome], test: str = "found") -> tuple[float, int]
 
 def table(outcomes: tuple[Outcome, ...]) -> str:
     """Per class: cases, share found (held, for unlisted names), right entry first."""
-    lines = [f"name evaluation at threshold {THRESHOLD:g}", f"{'class':<24}{'cases':>7}{'found':>9}"]
+    lines = [f"name evaluation at threshold {THRESHOLD:g}"]
+    lines.append(f"{'class':<24}{'cases':>7}{'found':>9}")
     variants = [o for o in outcomes if o.case.kind in CLASSES]
     for kind in (*CLASSES, "all variants", ALIAS, UNLISTED):
         if kind == "all variants":

@@ -35,9 +35,32 @@ FORMS: tuple[tuple[str, str], ...] = (
     ("B.V.", "BESLOTEN VENNOOTSCHAP"),
 )
 # Forms the list's names end with that the generator recognises but does not write.
-_OTHER_FORMS = ("LTDA.", "LTDA", "CIA. LTDA.", "S.A.C.", "S.C.S.", "S.A.S.", "SARL", "S.A.R.L.",
-                "D.O.O.", "C.A.", "E.U.", "S. DE R.L. DE C.V.", "S.A.DE C.V.", "CO., LTD.",
-                "CO.", "CO", "LTD.", "S.A", "SA", "LLC", "L.L.C.", "GMBH", "INC", "CORP")
+_OTHER_FORMS = (
+    "LTDA.",
+    "LTDA",
+    "CIA. LTDA.",
+    "S.A.C.",
+    "S.C.S.",
+    "S.A.S.",
+    "SARL",
+    "S.A.R.L.",
+    "D.O.O.",
+    "C.A.",
+    "E.U.",
+    "S. DE R.L. DE C.V.",
+    "S.A.DE C.V.",
+    "CO., LTD.",
+    "CO.",
+    "CO",
+    "LTD.",
+    "S.A",
+    "SA",
+    "LLC",
+    "L.L.C.",
+    "GMBH",
+    "INC",
+    "CORP",
+)
 _ALL_FORMS = sorted({f for pair in FORMS for f in pair} | set(_OTHER_FORMS), key=len, reverse=True)
 _FORM_AT_END = re.compile(
     r"[\s,]+(" + "|".join(re.escape(f) for f in _ALL_FORMS) + r")\s*$", re.IGNORECASE
