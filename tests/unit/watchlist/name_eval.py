@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +28,8 @@ from streams.settings import Settings
 from streams.watchlist.entry import encode_entry, parse_entry
 from streams.watchlist.index import WatchlistIndex
 from tests.factories import identifier, payment_bytes, watchlist_entry
-from tests.unit.watchlist.name_variants import CLASSES
+from tests.unit.watchlist import name_variants
+from tests.unit.watchlist.name_variants import CLASSES, VOCABULARY_NAMES
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "names"
 THRESHOLD = Settings().name_match_threshold
@@ -83,6 +86,8 @@ def unlisted() -> list[str]:
 
 def cases() -> Iterator[Case]:
     """Every case, in a fixed order; variants seeded by entry and class."""
+    words = Counter(w for row in listed() for w in set(re.findall(r"[A-Z]+", str(row["name"]))))
+    name_variants.vocabulary.update(w for w, n in words.items() if n >= VOCABULARY_NAMES)
     for row in listed():
         entry_id, name = str(row["id"]), str(row["name"])
         for kind, make in CLASSES.items():

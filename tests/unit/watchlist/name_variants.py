@@ -179,15 +179,30 @@ def typo(name: str, rng: random.Random) -> str | None:
     return " ".join(words)
 
 
+# Words in at least this many listed names are vocabulary (LIMITED, INMOBILIARIA, TRADING),
+# written as their language spells them: a transliteration variant changes the others.
+VOCABULARY_NAMES = 5
+vocabulary: set[str] = set()
+
+
 def transliteration(name: str, rng: random.Random) -> str | None:
-    """One sound written another way a romanisation writes it (RASHEED as RASHID)."""
+    """One sound written another way a romanisation writes it (RASHEED as RASHID), in a
+    word that is not vocabulary (or in the article AL)."""
     upper = name.upper()
-    rules = [(p, r) for p, r in TRANSLITERATIONS if re.search(p, upper)]
-    if not rules:
+    spans = [
+        (m.start(), m.end())
+        for m in re.finditer(r"[A-Z]+", upper)
+        if m.group(0) == "AL" or m.group(0) not in vocabulary
+    ]
+    spots = [
+        (m, spelling)
+        for pattern, spelling in TRANSLITERATIONS
+        for m in re.finditer(pattern, upper)
+        if any(a <= m.start() and m.end() <= b + 1 for a, b in spans)
+    ]
+    if not spots:
         return None
-    pattern, spelling = rng.choice(rules)
-    spots = list(re.finditer(pattern, upper))
-    spot = rng.choice(spots)
+    spot, spelling = rng.choice(spots)
     return upper[: spot.start()] + spelling + upper[spot.end() :]
 
 
