@@ -39,9 +39,19 @@ _NAME_PUNCTUATION = str.maketrans(
 _DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
 # Slashed legal forms (A/S, Danish and Norwegian) would otherwise split into initials.
 _SLASHED_FORM = re.compile(r"\ba/s\b")
+# A letter alone after a word and before another (or the end): an apostrophe written as a
+# space (PEOPLE S for PEOPLE'S, SHARI A for SHARI'A, BAHA I), read also as part of the word
+# before (not Y, E or O: Spanish and Portuguese conjunctions).
+_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
+# A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
+_INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
 # Two or more one-letter words in a row after the first word: initials of a legal form
-# written with spaces ("s a de c v"; a name's own initials come first: "Z S Studio").
-_SPLIT_INITIALS = re.compile(r"(?<=\w )[a-z](?: [a-z])+\b")
+# written with spaces ("s a de c v"; a name's own initials come first: "Z S Studio"); then
+# such a run after a one-letter word ("grupo w s a").
+_SPLIT_INITIALS = (
+    re.compile(r"(?<=\w )[a-z](?: [a-z])+\b"),
+    re.compile(r"(?<=\b[a-z] )[a-z](?: [a-z])+\b"),
+)
 
 # Legal forms are recognised by rigour (OpenSanctions' database of organisation types in
 # many languages, spelled out and abbreviated: rigour.names.remove_org_types). These are
@@ -51,7 +61,7 @@ LEGAL_FORMS = frozenset(
     [
         *("co", "company", "corp", "corporation", "the"),
         *("asa", "doo", "epe", "ike", "kk", "ou", "pte", "pty", "pvt", "sab", "sac", "sal"),
-        *("sl", "zrt"),
+        *("sl", "zrt", "eu", "sca", "psc", "eood", "ead"),
     ]
 )
 
@@ -65,6 +75,14 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("spol", "s", "ro"),  # Czech spol. s r.o.
     ("sa", "rl"),  # S.à r.l.
     ("private", "limited"),
+    ("spr", "de", "rl"),  # Mexican S.P.R. de R.L.
+    ("s", "de", "pr", "de", "rl", "de", "cv"),  # and S. de P.R. de R.L. de C.V.
+    ("sc", "de", "rl"),  # Mexican S.C. de R.L.
+    ("s", "en", "cs"),  # Colombian S. en C.S.
+    # forms rigour knows with their accents only, as payment data writes them without
+    ("societa", "per", "azioni"),
+    ("societa", "a", "responsabilita", "limitata"),
+    ("gesellschaft", "mit", "beschrankter", "haftung"),
 )
 
 # Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
@@ -272,12 +290,18 @@ def name(value: str) -> str | None:
 @lru_cache(maxsize=65536)
 def name_variants(value: str) -> tuple[str, ...]:
     """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
-    has hyphens, joining them (`darkpix`), since sellers write both. (Words run together
+    has hyphens, joining them (`darkpix`), since sellers write both; a letter alone after
+    a word read as part of it too (`peoples` for PEOPLE S), and initials written apart as
+    one word (`uk` for U K). (Words run together
     or split anywhere else are the name index's concern: it compares names with their
     word boundaries removed.)"""
     forms = [_canonical_name(value.replace("-", " "))]
     if "-" in value:
         forms.append(_canonical_name(value.replace("-", "")))
+    if _LONE_LETTER.search(value):
+        forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
+    if _INITIALS.search(value):
+        forms.append(_canonical_name(_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), value)))
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
@@ -321,15 +345,25 @@ def _words(text: str) -> list[str]:
 
 def _without_org_types(words: list[str]) -> list[str]:
     """`words` less the legal forms rigour recognises; initials written apart ("s a de c v")
-    are tried run together ("sa de cv") first, and kept apart unless that removes a form."""
+    are tried run together ("sa de cv"; "w sa" for "w s a") first, and kept apart unless
+    that removes a form."""
     if not words:
         return words
     text = " ".join(words)
-    joined = _SPLIT_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), text)
-    if joined != text:
-        removed = remove_org_types(joined).split()
+    for initials in _SPLIT_INITIALS:
+        runs: dict[str, str] = {}  # initials run together -> as written
+
+        def join(found: re.Match[str], runs: dict[str, str] = runs) -> str:
+            runs[found.group(0).replace(" ", "")] = found.group(0)
+            return found.group(0).replace(" ", "")
+
+        joined = initials.sub(join, text)
+        if joined == text:
+            continue
+        removed = remove_org_types(" ".join(_without_sequences(joined.split()))).split()
         if removed != joined.split() or any(w in LEGAL_FORMS for w in removed):
-            return removed
+            # initials that were not a legal form stay apart, as in a name without one
+            return " ".join(w if w in LEGAL_FORMS else runs.get(w, w) for w in removed).split()
     return remove_org_types(text).split()
 
 

@@ -21,7 +21,7 @@ from itertools import permutations
 
 from rapidfuzz.distance import OSA, Indel
 
-from streams.watchlist.name_words import is_generic, sound
+from streams.watchlist.name_words import is_generic, is_kind, sound
 
 # Scores. A word within its typo tolerance scores at least TOLERATED, so at the default
 # threshold (88) a name matches exactly when every word does; each further tolerance's
@@ -31,9 +31,10 @@ TOLERATED = 90.0
 FOLDED_EQUAL = 95.0
 JOINED_EQUAL = 95.0
 SOUNDS_EQUAL = TOLERATED  # a transliteration counts as a typo's worth
-# Each generic word one name has and the other lacks caps the score this many points
-# further below 100 (IRAN BROADCASTING ORG. is IRAN BROADCASTING); a generic word in place
-# of another (ELLISSA SHIPPING, ELLISSA HOLDING: sister companies) costs GENERIC_REPLACED.
+# Each word of kind (name_words.KIND_WORDS) one name has and the other lacks caps the
+# score this many points further below 100 (IRAN BROADCASTING ORG. is IRAN BROADCASTING);
+# a word of activity (ACTIVITY_WORDS) one lacks, or a generic word in place of another
+# (ELLISSA SHIPPING, ELLISSA HOLDING: sister companies), costs GENERIC_REPLACED.
 GENERIC_MISSING = 4.0
 GENERIC_REPLACED = 13.0
 # Shortest words (of the shorter of the two) that may match by their sound: a name's only
@@ -115,15 +116,15 @@ def _tolerance(a: str, b: str, sole: bool) -> int:
 
 
 def _sole_slip(a: str, b: str) -> bool:
-    """Whether two words of four letters or more are one slip apart that leaves the first
-    letter (people rarely mistype it): a letter left out or added, two letters swapped,
-    or, from six letters, one struck for another keeping the last letter (RAML is RAMAL;
-    RAMAL is not RAMAK, TAMAS not HAMAS, PETROPARK not PETROPARS)."""
+    """Whether two words of four letters or more are one slip apart that keeps the first
+    letter (people rarely mistype it): two letters swapped, or, keeping the last letter
+    too, a letter left out or added, or from five letters one struck for another (RAML is
+    RAMAL; RAMAL is not RAMAK, TAMAS not HAMAS, PETROPARK not PETROPARS)."""
     if min(len(a), len(b)) < 4 or a[0] != b[0] or OSA.distance(a, b, score_cutoff=1) > 1:
         return False
-    if len(a) != len(b) or sorted(a) == sorted(b):
+    if len(a) == len(b) and sorted(a) == sorted(b):
         return True
-    return len(a) >= 6 and a[-1] == b[-1]
+    return a[-1] == b[-1] and (len(a) != len(b) or len(a) >= 5)
 
 
 def _edits_score(edits: int, tolerance: int) -> float:
@@ -183,7 +184,14 @@ def _joined_score(q: PreparedName, c: PreparedName) -> float:
     for left in {"".join(p) for p in permutations(q.folded)}:
         for right in {"".join(p) for p in permutations(c.folded)}:
             edits = OSA.distance(left, right, score_cutoff=1)
-            if edits < best and _NOT_DIGIT.sub("", left) == _NOT_DIGIT.sub("", right):
+            # (the first letters must agree, as a name's only word's must: M-FINANCE is not
+            # B-FINANCE)
+            same_start = left[0] == right[0]
+            if (
+                edits < best
+                and same_start
+                and _NOT_DIGIT.sub("", left) == _NOT_DIGIT.sub("", right)
+            ):
                 best = edits
                 if best == 0:
                     return JOINED_EQUAL
@@ -220,7 +228,7 @@ def score_prepared(
     # higher) costs GENERIC_MISSING instead, or GENERIC_REPLACED paired with one of the other's.
     left, right = _unpaired(q, c)
     worst = 100.0
-    missing = [0, 0]
+    missing: tuple[list[bool], list[bool]] = ([], [])  # per side: each lacking word, a kind?
     for side, (these, those) in enumerate(((left, right), (right, left))):
         sole_these, sole_those = (sole_q, sole_c) if side == 0 else (sole_c, sole_q)
         for a, fa, generic in these:
@@ -236,11 +244,14 @@ def score_prepared(
                 default=0.0,
             )
             if generic and best < max(threshold, TOLERATED):
-                missing[side] += 1
+                missing[side].append(is_kind(a))
             else:
                 worst = min(worst, best)
-    replaced = min(missing)
-    cost = GENERIC_REPLACED * replaced + GENERIC_MISSING * (max(missing) - replaced)
+    fewer, more = sorted(missing, key=len)
+    # words in place of one another pair off first, activity words before kinds
+    lacking = sorted(more)[len(fewer) :]
+    kinds = sum(lacking)
+    cost = GENERIC_REPLACED * (len(fewer) + len(lacking) - kinds) + GENERIC_MISSING * kinds
     worst = min(worst, 100.0 - cost)
     # Run together within one edit, two names differ by at most two letter counts.
     if worst >= JOINED_EQUAL or len(q.words) == len(c.words) or letters_apart > 2:

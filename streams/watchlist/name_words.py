@@ -10,35 +10,47 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA
 from rigour.text import metaphone
 
-# Words that describe what an organisation does or is rather than which one it is, in the
+# Words that describe what an organisation is or does rather than which one it is, in the
 # languages of the lists screened (English, Spanish, Portuguese, French, Italian, German,
 # Russian and Persian/Arabic romanised): a name's distinctive words carry it, these weigh
 # less (streams.watchlist.name_score). Chosen from the OFAC SDN organisations' most
 # frequent words; legal forms themselves are removed before scoring (rigour).
-GENERIC_WORDS = frozenset(
+#
+# KIND_WORDS say what sort of body it is (IRAN BROADCASTING ORG. is IRAN BROADCASTING);
+# ACTIVITY_WORDS what it does or how far it reaches, which is what tells sister companies
+# apart (KORYO BANK, KORYO COMMERCIAL BANK; STROYTRANSGAZ, STROYTRANSGAZ GROUP).
+KIND_WORDS = frozenset(
     [
-        *("agency", "association", "authority", "bureau", "center", "centre", "commercial"),
-        *("committee", "corporacion", "council", "department", "development", "enterprise"),
-        *("enterprises", "establishment", "export", "exports", "foundation", "general"),
-        *("global", "group", "holding", "holdings", "import", "imports", "industrial"),
-        *("industries", "industry", "institute", "institution", "international", "intl"),
-        *("investment", "investments", "logistics", "management", "marine", "maritime"),
-        *("ministry", "national", "office", "org", "organisation", "organization"),
-        *("partnership", "project", "projects", "resources", "service", "services", "ship"),
-        *("shipping", "society", "solutions", "systems", "technology", "technologies"),
-        *("trade", "trading", "transport", "union", "ventures", "works", "liability"),
-        *("joint", "stock", "closed", "open", "public", "private", "state", "federal"),
+        *("agency", "association", "authority", "bureau", "center", "centre", "committee"),
+        *("corporacion", "council", "department", "enterprise", "enterprises"),
+        *("establishment", "foundation", "institute", "institution", "ministry", "office"),
+        *("org", "organisation", "organization", "partnership", "proprietary", "society"),
+        *("union", "liability", "joint", "stock", "closed", "open", "public", "private"),
+        *("state", "federal"),
         # Spanish, Portuguese, French, Italian
-        *("asociacion", "cia", "comercial", "comercializadora", "compania", "companhia"),
-        *("constructora", "empresa", "grupo", "industria", "industrias", "inmobiliaria"),
-        *("internacional", "inversiones", "organizacion", "servicios", "sociedad"),
-        *("societe", "societa", "anonima", "anonyme", "limitada", "comercio"),
-        # German, Russian, Persian and Arabic romanised
-        *("gesellschaft", "handel", "obshchestvo", "aktsionernoe", "otvetstvennostyu"),
-        *("ogranichennoy", "ogranichennoi", "zavod", "sherkat", "tejarat", "sherkate"),
-        *("muassasat", "sharikat", "sharika", "jamiat"),
+        *("asociacion", "cia", "compania", "companhia", "empresa", "organizacion"),
+        *("sociedad", "societe", "societa", "anonima", "anonyme", "limitada"),
+        # Russian, Persian and Arabic romanised
+        *("obshchestvo", "aktsionernoe", "otvetstvennostyu", "ogranichennoy"),
+        *("ogranichennoi", "sherkat", "sherkate", "muassasat", "sharikat", "sharika"),
+        *("jamiat",),
     ]
 )
+ACTIVITY_WORDS = frozenset(
+    [
+        *("commercial", "development", "export", "exports", "general", "global", "group"),
+        *("holding", "holdings", "import", "imports", "industrial", "industries"),
+        *("industry", "international", "intl", "investment", "investments", "logistics"),
+        *("management", "marine", "maritime", "national", "project", "projects"),
+        *("resources", "service", "services", "ship", "shipping", "solutions", "systems"),
+        *("technology", "technologies", "trade", "trading", "transport", "ventures"),
+        *("works",),
+        *("comercial", "comercializadora", "constructora", "grupo", "industria"),
+        *("industrias", "inmobiliaria", "internacional", "inversiones", "servicios"),
+        *("comercio", "gesellschaft", "handel", "zavod", "tejarat"),
+    ]
+)
+GENERIC_WORDS = KIND_WORDS | ACTIVITY_WORDS
 # Generic words long enough that one edit from one is that word misspelt, not another.
 _MISSPELLABLE = tuple(w for w in GENERIC_WORDS if len(w) >= 7)
 
@@ -51,6 +63,16 @@ def is_generic(word: str) -> bool:
         return True
     return len(word) >= 6 and any(
         OSA.distance(word, generic, score_cutoff=1) <= 1 for generic in _MISSPELLABLE
+    )
+
+
+def is_kind(word: str) -> bool:
+    """Whether a generic word says what sort of body an organisation is (or is one such
+    word misspelt), not what it does."""
+    if word in KIND_WORDS:
+        return True
+    return word not in ACTIVITY_WORDS and any(
+        OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7
     )
 
 

@@ -21,15 +21,18 @@ from rigour.names import remove_org_types
 
 HERE = Path(__file__).resolve().parent
 LISTED_SHARE = 0.35
+# English words for a company, legal forms by the contract though rigour keeps them.
+COMPANY_WORDS = frozenset(["co", "company", "corp", "corporation", "inc", "the"])
 
 
 def _plain(name: str) -> str:
-    """Words as written, without case, accents, punctuation or legal forms (rigour's), sorted:
+    """Words as written, without case, accents, punctuation (dotted initials run together)
+    or legal forms (rigour's, and the English company words), sorted:
     two names equal here are one name by the contract's canonicalisation (an unlisted name
     equal to a listed one is left out: it must match)."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    words = " ".join(re.findall(r"[a-z0-9]+", text))
-    stripped = remove_org_types(words).split()
+    words = " ".join(re.findall(r"[a-z0-9]+", text.replace(".", "")))
+    stripped = [w for w in remove_org_types(words).split() if w not in COMPANY_WORDS]
     return " ".join(sorted(stripped or words.split()))
 
 
