@@ -16,8 +16,14 @@ import idna
 import phonenumbers
 import tldextract
 from anyascii import anyascii
-from rapidfuzz.distance import OSA
-from rigour.names import remove_org_types
+
+from streams.model.legal_forms import LEGAL_FORM_SEQUENCES as LEGAL_FORM_SEQUENCES
+from streams.model.legal_forms import (
+    LEGAL_FORMS,
+    misspelt_legal_form,
+    without_org_types,
+    without_sequences,
+)
 
 # The bundled Public Suffix List snapshot only: screening must never fetch at run time.
 # Private suffixes (github.io, blogspot.com) too: each seller there is its own payee.
@@ -45,66 +51,6 @@ _SLASHED_FORM = re.compile(r"\ba/s\b")
 _LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
 # A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
 _INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
-# Two or more one-letter words in a row after the first word: initials of a legal form
-# written with spaces ("s a de c v"; a name's own initials come first: "Z S Studio"); then
-# such a run after a one-letter word ("grupo w s a").
-_SPLIT_INITIALS = (
-    re.compile(r"(?<=\w )[a-z](?: [a-z])+\b"),
-    re.compile(r"(?<=\b[a-z] )[a-z](?: [a-z])+\b"),
-)
-
-# Legal forms are recognised by rigour (OpenSanctions' database of organisation types in
-# many languages, spelled out and abbreviated: rigour.names.remove_org_types). These are
-# the words it does not remove that the project treats as legal forms too: the English
-# company words, and forms seen on real lists that rigour 2.6.1 lacks.
-LEGAL_FORMS = frozenset(
-    [
-        *("co", "company", "corp", "corporation", "the"),
-        *("asa", "doo", "epe", "ike", "kk", "ou", "pte", "pty", "pvt", "sab", "sac", "sal"),
-        *("sl", "zrt", "eu", "sca", "psc", "eood", "ead"),
-    ]
-)
-
-# Multi-word legal forms rigour does not remove whole, removed as sequences before it
-# runs. None is in ascending order, so sorting a name's words can never create one
-# (canonical names stay fixed points).
-LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
-    ("sp", "z", "oo"),  # Polish Sp. z o.o.
-    ("sp", "k"),  # Polish Sp. k.
-    ("sp", "j"),  # Polish Sp. j.
-    ("spol", "s", "ro"),  # Czech spol. s r.o.
-    ("sa", "rl"),  # S.à r.l.
-    ("private", "limited"),
-    ("spr", "de", "rl"),  # Mexican S.P.R. de R.L.
-    ("s", "de", "pr", "de", "rl", "de", "cv"),  # and S. de P.R. de R.L. de C.V.
-    ("sc", "de", "rl"),  # Mexican S.C. de R.L.
-    ("s", "en", "cs"),  # Colombian S. en C.S.
-    # forms rigour knows with their accents only, as payment data writes them without
-    ("societa", "per", "azioni"),
-    ("societa", "a", "responsabilita", "limitata"),
-    ("gesellschaft", "mit", "beschrankter", "haftung"),
-)
-
-# Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
-# lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl);
-# rigour recognises forms as written only.
-_MISSPELT_FORMS = (
-    "company",
-    "corporation",
-    "incorporated",
-    "limited",
-    "bvba",
-    "cjsc",
-    "dmcc",
-    "fzco",
-    "gmbh",
-    "ojsc",
-    "pjsc",
-    "kgaa",
-    "ltda",
-    "sprl",
-)
-
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -324,13 +270,13 @@ def _canonical_once(value: str) -> str | None:
     # once transliterated (a form written in Latin letters in another script's name).
     # (rigour takes valid Unicode only: lone surrogates are left out of the first pass)
     written = _words(value.lower().encode("utf-8", "ignore").decode("utf-8"))
-    text = " ".join(_without_org_types(_without_sequences(written)) or written)
+    text = " ".join(without_org_types(without_sequences(written)) or written)
     text = _SLASHED_FORM.sub("as", anyascii(text).lower())
     words = _words(text)
     kept = [
         w
-        for w in _without_org_types(_without_sequences(words))
-        if w not in LEGAL_FORMS and w not in CONNECTORS and not _misspelt_legal_form(w)
+        for w in without_org_types(without_sequences(words))
+        if w not in LEGAL_FORMS and w not in CONNECTORS and not misspelt_legal_form(w)
     ]
     # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
     return " ".join(sorted(kept or words)) or None
@@ -341,49 +287,6 @@ def _words(text: str) -> list[str]:
     (G.m.b.H., S.A.) collapse to one word, apostrophes vanish."""
     text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
     return text.replace(".", " ").replace("'", "").split()
-
-
-def _without_org_types(words: list[str]) -> list[str]:
-    """`words` less the legal forms rigour recognises; initials written apart ("s a de c v")
-    are tried run together ("sa de cv"; "w sa" for "w s a") first, and kept apart unless
-    that removes a form."""
-    if not words:
-        return words
-    text = " ".join(words)
-    for initials in _SPLIT_INITIALS:
-        runs: dict[str, str] = {}  # initials run together -> as written
-
-        def join(found: re.Match[str], runs: dict[str, str] = runs) -> str:
-            runs[found.group(0).replace(" ", "")] = found.group(0)
-            return found.group(0).replace(" ", "")
-
-        joined = initials.sub(join, text)
-        if joined == text:
-            continue
-        removed = remove_org_types(" ".join(_without_sequences(joined.split()))).split()
-        if removed != joined.split() or any(w in LEGAL_FORMS for w in removed):
-            # initials that were not a legal form stay apart, as in a name without one
-            return " ".join(w if w in LEGAL_FORMS else runs.get(w, w) for w in removed).split()
-    return remove_org_types(text).split()
-
-
-def _misspelt_legal_form(word: str) -> bool:
-    """Whether `word` is one edit from a legal form that no ordinary word is near."""
-    return 3 <= len(word) <= 13 and any(
-        OSA.distance(word, form, score_cutoff=1) <= 1 for form in _MISSPELT_FORMS
-    )
-
-
-def _without_sequences(words: list[str]) -> list[str]:
-    """`words` less any multi-word legal form (Sp. z o.o. as sp z oo)."""
-    if len(words) < 2:
-        return words
-    text = f" {' '.join(words)} "
-    for form in LEGAL_FORM_SEQUENCES:
-        needle = f" {' '.join(form)} "
-        while needle in text:
-            text = text.replace(needle, " ")
-    return text.split()
 
 
 # Every identifier kind, in the contract's order of strength (the payee key's).

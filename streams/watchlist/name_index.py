@@ -44,6 +44,7 @@ class NameHit:
     entry_id: str
     listed_name: str
     score: float
+    canonical: str = ""  # the listed name's canonical form, that scored
 
 
 @lru_cache(maxsize=65536)
@@ -157,7 +158,7 @@ class NameIndex:
         assert key is not None
         entry_id = key[0]
         if entry_id not in hits or hits[entry_id].score < score:
-            hits[entry_id] = NameHit(entry_id, self._listed[slot], score)
+            hits[entry_id] = NameHit(entry_id, self._listed[slot], score, key[1])
 
     def _candidates(self, query: PreparedName, threshold: float) -> list[tuple[int, int]]:
         """Slots found most often through the query's blocking postings, less those whose
