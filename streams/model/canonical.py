@@ -237,11 +237,16 @@ def name(value: str) -> str | None:
 def name_variants(value: str) -> tuple[str, ...]:
     """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
     has hyphens, joining them (`darkpix`), since sellers write both; a letter alone after
-    a word read as part of it too (`peoples` for PEOPLE S), and initials written apart as
-    one word (`uk` for U K). (Words run together
-    or split anywhere else are the name index's concern: it compares names with their
-    word boundaries removed.)"""
-    forms = [_canonical_name(value.replace("-", " "))]
+    a word read as part of it too (`peoples` for PEOPLE S), initials written apart as one
+    word (`uk` for U K), and, when a legal form of several words went, the name with its
+    words kept (a payee writing JOINT VENTURE COMPANY in another order still matches).
+    (Words run together or split anywhere else are the name index's concern: it compares
+    names with their word boundaries removed.)"""
+    first = _canonical_name(value.replace("-", " "))
+    forms = [first]
+    kept = _canonical_name(value.replace("-", " "), org_types=False)
+    if first and kept and len(kept.split()) - len(first.split()) >= 2:
+        forms.append(kept)
     if "-" in value:
         forms.append(_canonical_name(value.replace("-", "")))
     if _LONE_LETTER.search(value):
@@ -251,35 +256,41 @@ def name_variants(value: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
-def _canonical_name(value: str) -> str | None:
+def _canonical_name(value: str, org_types: bool = True) -> str | None:
     """The canonical form of a name, canonicalised again until it stays the same: sorting
-    can put initials side by side that read as a legal form once run together."""
-    result = _canonical_once(value)
+    can put initials side by side that read as a legal form once run together. Without
+    `org_types`, rigour's legal forms stay."""
+    result = _canonical_once(value, org_types)
     for _ in range(3):
         if result is None:
             return None
-        again = _canonical_once(result)
+        again = _canonical_once(result, org_types)
         if again == result:
             break
         result = again
     return result
 
 
-def _canonical_once(value: str) -> str | None:
-    # Legal forms go first as written (rigour knows "beschränkter" and Cyrillic forms), then again
-    # once transliterated (a form written in Latin letters in another script's name).
+def _canonical_once(value: str, org_types: bool = True) -> str | None:
+    # Legal forms go first as written (rigour knows "beschränkter" and Cyrillic forms), then
+    # again once transliterated (a form written in Latin letters in another script's name).
     # (rigour takes valid Unicode only: lone surrogates are left out of the first pass)
+    remove = without_org_types if org_types else _same
     written = _words(value.lower().encode("utf-8", "ignore").decode("utf-8"))
-    text = " ".join(without_org_types(without_sequences(written)) or written)
+    text = " ".join(remove(without_sequences(written)) or written)
     text = _SLASHED_FORM.sub("as", anyascii(text).lower())
     words = _words(text)
     kept = [
         w
-        for w in without_org_types(without_sequences(words))
+        for w in remove(without_sequences(words))
         if w not in LEGAL_FORMS and w not in CONNECTORS and not misspelt_legal_form(w)
     ]
     # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
     return " ".join(sorted(kept or words)) or None
+
+
+def _same(words: list[str]) -> list[str]:
+    return words
 
 
 def _words(text: str) -> list[str]:
