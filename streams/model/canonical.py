@@ -49,6 +49,8 @@ _SLASHED_FORM = re.compile(r"\ba/s\b")
 # space (PEOPLE S for PEOPLE'S, SHARI A for SHARI'A, BAHA I), read also as part of the word
 # before (not Y, E or O: Spanish and Portuguese conjunctions).
 _LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
+# One-letter words side by side, which sorting can bring together.
+_SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
 # A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
 _INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
@@ -244,9 +246,10 @@ def name_variants(value: str) -> tuple[str, ...]:
     names with their word boundaries removed.)"""
     first = _canonical_name(value.replace("-", " "))
     forms = [first]
-    kept = _canonical_name(value.replace("-", " "), org_types=False)
-    if first and kept and len(kept.split()) - len(first.split()) >= 2:
-        forms.append(kept)
+    if first and len(value.split()) - len(first.split()) >= 2:
+        kept = _canonical_name(value.replace("-", " "), org_types=False)
+        if kept and len(kept.split()) - len(first.split()) >= 2:
+            forms.append(kept)
     if "-" in value:
         forms.append(_canonical_name(value.replace("-", "")))
     if _LONE_LETTER.search(value):
@@ -262,8 +265,8 @@ def _canonical_name(value: str, org_types: bool = True) -> str | None:
     `org_types`, rigour's legal forms stay."""
     result = _canonical_once(value, org_types)
     for _ in range(3):
-        if result is None:
-            return None
+        if result is None or not _SORTED_INITIALS.search(result):
+            return result
         again = _canonical_once(result, org_types)
         if again == result:
             break

@@ -6,6 +6,7 @@ lacks. Consumes a name's lower-case words; produces them without legal forms.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA
 from rigour.names import remove_org_types
@@ -94,6 +95,7 @@ def without_org_types(words: list[str]) -> list[str]:
     return remove_org_types(text).split()
 
 
+@lru_cache(maxsize=65536)
 def misspelt_legal_form(word: str) -> bool:
     """Whether `word` is one edit from a legal form that no ordinary word is near."""
     return 3 <= len(word) <= 13 and any(

@@ -40,6 +40,9 @@ GENERIC_REPLACED = 13.0
 # Shortest words (of the shorter of the two) that may match by their sound: a name's only
 # distinctive word needs more letters (MCS and MKS sound alike and are two companies).
 SOUND_MIN_LETTERS = 3
+# Letter counts beyond the typo budget a name may differ by in its vowels alone, for words
+# that sound alike (name_index's candidate filter).
+SOUND_VOWEL_COUNTS = 2
 SOLE_SOUND_MIN_LETTERS = 5
 # Names run together are compared in every word order of both, up to this many pairs.
 MAX_JOINED_ORDERS = 720
@@ -270,17 +273,18 @@ def similarity(query: str, candidate: str) -> float:
     return score_prepared(q, c, apart)
 
 
-def letter_budget(query: PreparedName, threshold: float) -> int:
+def letter_budget(query: PreparedName, threshold: float) -> tuple[int, int]:
     """Most folded distinctive letter counts a name scoring at least `threshold` can differ
-    by: the edits each word may have at that score, each changing at most two counts, or two
-    edits for a word that may match by its sound; at least four (names run together within
-    an edit, spellings folded apart such as kh/h)."""
+    by: the edits each word may have at that score, each changing at most two counts, at
+    least four (names run together within an edit, spellings folded apart such as kh/h);
+    and how many more when the difference is in vowels, for a word that may match by its
+    sound (RASHEED and RASHID differ by three counts, none of them a consonant's)."""
     reach = (100.0 - threshold) / 10.0
     edits = 0
+    sounds = False
     for word, generic in zip(query.words, query.generic, strict=True):
         if generic:
             continue
-        allowed = int(_edits_allowed(_tolerance(word, word, False), reach))
-        sounds = threshold <= SOUNDS_EQUAL and len(word) >= SOUND_MIN_LETTERS
-        edits += max(allowed, (3 if len(word) >= 9 else 2) if sounds else 0)
-    return max(4, 2 * edits)
+        edits += int(_edits_allowed(_tolerance(word, word, False), reach))
+        sounds = sounds or (threshold <= SOUNDS_EQUAL and len(word) >= SOUND_MIN_LETTERS)
+    return max(4, 2 * edits), (SOUND_VOWEL_COUNTS if sounds else 0)

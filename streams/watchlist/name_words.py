@@ -51,21 +51,54 @@ ACTIVITY_WORDS = frozenset(
     ]
 )
 GENERIC_WORDS = KIND_WORDS | ACTIVITY_WORDS
-# Generic words long enough that one edit from one is that word misspelt, not another.
-_MISSPELLABLE = tuple(w for w in GENERIC_WORDS if len(w) >= 7)
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and each of it with one letter left out."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Generic words long enough (five letters) that one edit from one is that word misspelt,
+# found through their one-letter deletions: two words one edit apart share one.
+_MISSPELLABLE: dict[str, set[str]] = {}
+for _word in GENERIC_WORDS:
+    if len(_word) >= 5:
+        for _key in _deletions(_word):
+            _MISSPELLABLE.setdefault(_key, set()).add(_word)
+
+
+@lru_cache(maxsize=65536)
+def sound(word: str) -> str:
+    """The phonetic key (metaphone) of a word; empty for words with digits."""
+    return metaphone(word) if word.isalpha() else ""
+
+
+_GENERIC_SOUNDS: dict[str, list[str]] = {}
+for _word in GENERIC_WORDS:
+    if len(_word) >= 5:
+        _GENERIC_SOUNDS.setdefault(sound(_word), []).append(_word)
 
 
 @lru_cache(maxsize=65536)
 def is_generic(word: str) -> bool:
-    """Whether a canonical word is a generic word, or one misspelt (of seven letters or
-    more, within one edit)."""
+    """Whether a canonical word is a generic word, or one misspelt (of five letters or
+    more, within one edit: GRUPO written GTUPO)."""
     if word in GENERIC_WORDS:
         return True
-    return len(word) >= 6 and any(
-        OSA.distance(word, generic, score_cutoff=1) <= 1 for generic in _MISSPELLABLE
+    if len(word) < 5:
+        return False
+    near = {g for key in _deletions(word) for g in _MISSPELLABLE.get(key, ())}
+    if any(OSA.distance(word, generic, score_cutoff=1) <= 1 for generic in near):
+        return True
+    # or spelt as it sounds (MARITEEME, VENTOORES): the same first letter and metaphone,
+    # within two edits
+    return any(
+        g[0] == word[0] and abs(len(g) - len(word)) <= 1 and OSA.distance(word, g) <= 2
+        for g in _GENERIC_SOUNDS.get(sound(word), ())
     )
 
 
+@lru_cache(maxsize=65536)
 def is_kind(word: str) -> bool:
     """Whether a generic word says what sort of body an organisation is (or is one such
     word misspelt), not what it does."""
@@ -74,9 +107,3 @@ def is_kind(word: str) -> bool:
     return word not in ACTIVITY_WORDS and any(
         OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7
     )
-
-
-@lru_cache(maxsize=65536)
-def sound(word: str) -> str:
-    """The phonetic key (metaphone) of a folded word; empty for words with digits."""
-    return metaphone(word) if word.isalpha() else ""
