@@ -288,8 +288,12 @@ def _canonical_once(value: str, org_types: bool = True) -> str | None:
         for w in remove(without_sequences(words))
         if w not in LEGAL_FORMS and w not in CONNECTORS and not misspelt_legal_form(w)
     ]
-    # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
-    return " ".join(sorted(kept or words)) or None
+    if kept:
+        return " ".join(sorted(kept))
+    # A name that is nothing but legal forms and connectors keeps them all: it must not
+    # vanish (and, canonicalised again, stays the same).
+    everything = _words(_SLASHED_FORM.sub("as", anyascii(" ".join(written)).lower()))
+    return " ".join(sorted(everything)) or None
 
 
 def _same(words: list[str]) -> list[str]:
