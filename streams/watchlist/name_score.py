@@ -3,13 +3,14 @@
 Two names match when every distinctive word of each has a close counterpart in the other
 (so "Moonlit Frames" and "Moonlit Games" do not, however alike the strings), or when their
 word counts differ and, run together, they are within one edit ("Snap Shot Studio" and
-"Snapshot Studio", a Chinese name and its pinyin spaced by word). Generic words (trading,
-shipping, group: streams.watchlist.name_words) weigh less: one without a counterpart costs
-GENERIC_MISSING points instead of the match. A word that is its name's only distinctive
-one carries the name alone and must match closely: exactly up to five letters, else
-within one edit that keeps its first and last letters (TAMAS is not HAMAS, RAMAL not
-RAMAK). Words spelt differently that sound alike (RASHEED, RASHID: the same metaphone key,
-the same first letter, within two edits) match as transliterations of one word.
+"Snapshot Studio", a Chinese name and its pinyin spaced by word). Generic words
+(streams.watchlist.name_words) weigh less: one without a counterpart costs points, not
+the match (GENERIC_MISSING for a word of kind, GENERIC_REPLACED for one of activity or
+in place of another). A word that is its name's only distinctive one carries the name
+alone and must match closely: one slip that keeps its first letter (and its last, unless
+two letters swapped: TAMAS is not HAMAS, RAMAL not RAMAK, PETROPARK not PETROPARS). Words
+spelt differently that sound alike (RASHEED, RASHID: the same metaphone key and first
+letter, within two edits) match as transliterations of one word.
 """
 
 from __future__ import annotations
@@ -39,11 +40,13 @@ GENERIC_MISSING = 4.0
 GENERIC_REPLACED = 13.0
 # Shortest words (of the shorter of the two) that may match by their sound: a name's only
 # distinctive word needs more letters (MCS and MKS sound alike and are two companies).
+# Three letters match ZEEM and ZIM, QODS and QUDS, and also PRIME LOANS and PRIME LENS
+# (tests/data/match-eval.jsonl's one false match); five lose a tenth of transliterations.
 SOUND_MIN_LETTERS = 3
+SOLE_SOUND_MIN_LETTERS = 5
 # Letter counts beyond the typo budget a name may differ by in its vowels alone, for words
 # that sound alike (name_index's candidate filter).
 SOUND_VOWEL_COUNTS = 2
-SOLE_SOUND_MIN_LETTERS = 5
 # Names run together are compared in every word order of both, up to this many pairs.
 MAX_JOINED_ORDERS = 720
 
@@ -266,8 +269,9 @@ def similarity(query: str, candidate: str) -> float:
     """0-100 similarity of two canonical names: the score of their worst-matched word
     (identical words pair off at 100; each other word scores against its best counterpart
     among the other name's unpaired words, 0 if there is none: 95 equal once romanisation
-    variants are folded, at least TOLERATED within its typo tolerance) or, when their
-    word counts differ, the score of the two run together if higher."""
+    variants are folded, at least TOLERATED within its typo tolerance or sounding alike),
+    capped by what generic words without a counterpart cost, or, when their word counts
+    differ, the score of the two run together if higher."""
     q, c = PreparedName(query), PreparedName(candidate)
     apart = Indel.distance(sorted(q.letters()), sorted(c.letters()))
     return score_prepared(q, c, apart)
