@@ -16,7 +16,14 @@ import idna
 import phonenumbers
 import tldextract
 from anyascii import anyascii
-from rapidfuzz.distance import OSA
+
+from streams.model.legal_forms import LEGAL_FORM_SEQUENCES as LEGAL_FORM_SEQUENCES
+from streams.model.legal_forms import (
+    LEGAL_FORMS,
+    misspelt_legal_form,
+    without_org_types,
+    without_sequences,
+)
 
 # The bundled Public Suffix List snapshot only: screening must never fetch at run time.
 # Private suffixes (github.io, blogspot.com) too: each seller there is its own payee.
@@ -38,99 +45,14 @@ _NAME_PUNCTUATION = str.maketrans(
 _DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
 # Slashed legal forms (A/S, Danish and Norwegian) would otherwise split into initials.
 _SLASHED_FORM = re.compile(r"\ba/s\b")
-
-LEGAL_FORMS = frozenset(
-    [
-        "ab",
-        "ae",  # Greek A.E.
-        "ag",
-        "ao",  # Russian AO
-        "aps",
-        "as",
-        "asa",
-        "bhd",
-        "bv",
-        "bvba",
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "cv",
-        "doo",
-        "epe",
-        "gmbh",
-        "ike",
-        "inc",
-        "incorporated",
-        "jsc",
-        "kft",
-        "kg",
-        "kgaa",
-        "kk",
-        "limited",
-        "llc",
-        "llp",
-        "lp",
-        "ltd",
-        "ltda",
-        "nv",
-        "oao",
-        "ooo",  # Russian OOO (LLC)
-        "ou",  # Estonian OÜ
-        "oy",
-        "oyj",
-        "pao",
-        "pjsc",
-        "plc",
-        "pte",
-        "pty",
-        "pvt",
-        "sa",
-        "sab",
-        "sarl",
-        "sas",
-        "sia",
-        "sl",
-        "spa",
-        "sprl",
-        "sro",
-        "srl",
-        "the",
-        "tov",  # Ukrainian TOV (LLC)
-        "uab",
-        "ug",
-        "zao",
-        "zrt",
-    ]
-)
-
-# Legal forms written as several words, removed as sequences. None is in ascending
-# order, so sorting a name's words can never create one (canonical names stay fixed
-# points); a single-word form needs no entry here.
-LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
-    ("sp", "z", "oo"),  # Polish Sp. z o.o.
-    ("sp", "k"),  # Polish Sp. k.
-    ("sp", "j"),  # Polish Sp. j.
-    ("spol", "s", "ro"),  # Czech spol. s r.o.
-    ("sa", "rl"),  # S.à r.l.
-    ("sa", "de", "cv"),  # Mexican S.A. de C.V.
-    ("s", "de", "rl"),  # S. de R.L.
-    ("sdn", "bhd"),  # Malaysian Sdn. Bhd.
-    ("private", "limited"),
-    ("s", "a"),  # S A
-)
-
-# Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
-# lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl).
-_MISSPELT_FORMS = (
-    *sorted(f for f in LEGAL_FORMS if len(f) >= 7),
-    "bvba",
-    "gmbh",
-    "kgaa",
-    "ltda",
-    "sprl",
-)
-
+# A letter alone after a word and before another (or the end): an apostrophe written as a
+# space (PEOPLE S for PEOPLE'S, SHARI A for SHARI'A, BAHA I), read also as part of the word
+# before (not Y, E or O: Spanish and Portuguese conjunctions).
+_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
+# One-letter words side by side, which sorting can bring together.
+_SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
+# A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
+_INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -316,45 +238,73 @@ def name(value: str) -> str | None:
 @lru_cache(maxsize=65536)
 def name_variants(value: str) -> tuple[str, ...]:
     """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
-    has hyphens, joining them (`darkpix`), since sellers write both. (Words run together
-    or split anywhere else are the name index's concern: it compares names with their
-    word boundaries removed.)"""
-    forms = [_canonical_name(value.replace("-", " "))]
+    has hyphens, joining them (`darkpix`), since sellers write both; a letter alone after
+    a word read as part of it too (`peoples` for PEOPLE S), initials written apart as one
+    word (`uk` for U K), and, when a legal form of several words went, the name with its
+    words kept (a payee writing JOINT VENTURE COMPANY in another order still matches).
+    (Words run together or split anywhere else are the name index's concern: it compares
+    names with their word boundaries removed.)"""
+    first = _canonical_name(value.replace("-", " "))
+    forms = [first]
+    if first and len(value.split()) - len(first.split()) >= 2:
+        kept = _canonical_name(value.replace("-", " "), org_types=False)
+        if kept and len(kept.split()) - len(first.split()) >= 2:
+            forms.append(kept)
     if "-" in value:
         forms.append(_canonical_name(value.replace("-", "")))
+    if _LONE_LETTER.search(value):
+        forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
+    if _INITIALS.search(value):
+        forms.append(_canonical_name(_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), value)))
     return tuple(dict.fromkeys(f for f in forms if f))
 
 
-def _canonical_name(value: str) -> str | None:
-    text = _SLASHED_FORM.sub("as", anyascii(value).lower())
-    text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
-    words = text.replace(".", " ").replace("'", "").split()
+def _canonical_name(value: str, org_types: bool = True) -> str | None:
+    """The canonical form of a name, canonicalised again until it stays the same: sorting
+    can put initials side by side that read as a legal form once run together. Without
+    `org_types`, rigour's legal forms stay."""
+    result = _canonical_once(value, org_types)
+    for _ in range(3):
+        if result is None or not _SORTED_INITIALS.search(result):
+            return result
+        again = _canonical_once(result, org_types)
+        if again == result:
+            break
+        result = again
+    return result
+
+
+def _canonical_once(value: str, org_types: bool = True) -> str | None:
+    # Legal forms go first as written (rigour knows "beschränkter" and Cyrillic forms), then
+    # again once transliterated (a form written in Latin letters in another script's name).
+    # (rigour takes valid Unicode only: lone surrogates are left out of the first pass)
+    remove = without_org_types if org_types else _same
+    written = _words(value.lower().encode("utf-8", "ignore").decode("utf-8"))
+    text = " ".join(remove(without_sequences(written)) or written)
+    text = _SLASHED_FORM.sub("as", anyascii(text).lower())
+    words = _words(text)
     kept = [
         w
-        for w in _without_sequences(words)
-        if w not in LEGAL_FORMS and w not in CONNECTORS and not _misspelt_legal_form(w)
+        for w in remove(without_sequences(words))
+        if w not in LEGAL_FORMS and w not in CONNECTORS and not misspelt_legal_form(w)
     ]
-    # A name that is nothing but legal forms and connectors keeps them: it must not vanish.
-    return " ".join(sorted(kept or words)) or None
+    if kept:
+        return " ".join(sorted(kept))
+    # A name that is nothing but legal forms and connectors keeps them all: it must not
+    # vanish (and, canonicalised again, stays the same).
+    everything = _words(_SLASHED_FORM.sub("as", anyascii(" ".join(written)).lower()))
+    return " ".join(sorted(everything)) or None
 
 
-def _misspelt_legal_form(word: str) -> bool:
-    """Whether `word` is one edit from a legal form that no ordinary word is near."""
-    return 3 <= len(word) <= 13 and any(
-        OSA.distance(word, form, score_cutoff=1) <= 1 for form in _MISSPELT_FORMS
-    )
+def _same(words: list[str]) -> list[str]:
+    return words
 
 
-def _without_sequences(words: list[str]) -> list[str]:
-    """`words` less any multi-word legal form (Sp. z o.o. as sp z oo)."""
-    if len(words) < 2:
-        return words
-    text = f" {' '.join(words)} "
-    for form in LEGAL_FORM_SEQUENCES:
-        needle = f" {' '.join(form)} "
-        while needle in text:
-            text = text.replace(needle, " ")
-    return text.split()
+def _words(text: str) -> list[str]:
+    """Words of a lower-case name: punctuation splits words, dotted abbreviations
+    (G.m.b.H., S.A.) collapse to one word, apostrophes vanish."""
+    text = _DOTTED.sub("", text.translate(_NAME_PUNCTUATION))
+    return text.replace(".", " ").replace("'", "").split()
 
 
 # Every identifier kind, in the contract's order of strength (the payee key's).

@@ -35,6 +35,8 @@ _BIN_OF = np.full(256, _BINS - 1, dtype=np.intp)
 _BIN_OF[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = np.arange(36)
 
 LetterCounts = npt.NDArray[np.uint8]
+# Bins of the letters other than vowels (and y): words that sound alike differ in vowels.
+_CONSONANTS = np.array([i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz") if c not in "aeiouy"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class NameHit:
     entry_id: str
     listed_name: str
     score: float
+    canonical: str = ""  # the listed name's canonical form, that scored
 
 
 @lru_cache(maxsize=65536)
@@ -157,7 +160,7 @@ class NameIndex:
         assert key is not None
         entry_id = key[0]
         if entry_id not in hits or hits[entry_id].score < score:
-            hits[entry_id] = NameHit(entry_id, self._listed[slot], score)
+            hits[entry_id] = NameHit(entry_id, self._listed[slot], score, key[1])
 
     def _candidates(self, query: PreparedName, threshold: float) -> list[tuple[int, int]]:
         """Slots found most often through the query's blocking postings, less those whose
@@ -185,7 +188,11 @@ class NameIndex:
             slots = slots[np.argpartition(-rank, MAX_CANDIDATES)[:MAX_CANDIDATES]]
         rows = np.take(self._letters, slots, axis=0).astype(np.int16)
         apart = np.abs(rows - letters.astype(np.int16)).sum(axis=1)
-        close = apart <= letter_budget(query, threshold)
+        budget, vowel_budget = letter_budget(query, threshold)
+        close = apart <= budget
+        if vowel_budget:
+            consonants = np.abs(rows[:, _CONSONANTS] - letters[_CONSONANTS].astype(np.int16))
+            close |= (apart <= budget + vowel_budget) & (consonants.sum(axis=1) <= 1)
         return list(zip(slots[close].tolist(), apart[close].tolist(), strict=True))
 
     def _common_words(

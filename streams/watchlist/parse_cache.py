@@ -13,26 +13,32 @@ import hashlib
 import logging
 import marshal
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from rocksdict import Options, Rdict
 
-from streams.model import canonical, payee
+from streams.model import canonical, legal_forms, payee
 from streams.watchlist import entry as watchlist_entry
 from streams.watchlist import identifier_hash
 from streams.watchlist.entry import ListedIdentifier, Override, WatchlistEntry
 
 log = logging.getLogger(__name__)
 
-_PARSING_MODULES = (canonical, identifier_hash, payee, watchlist_entry)
+_PARSING_MODULES = (canonical, legal_forms, identifier_hash, payee, watchlist_entry)
+# Libraries whose data decides canonical names (rigour: the legal forms removed).
+_PARSING_LIBRARIES = ("rigour",)
 
 
 def code_version() -> bytes:
-    """Digest of the parsing code: rows written by other code are never read."""
+    """Digest of the parsing code and the versions of the libraries it reads its data
+    from: rows written by other code are never read."""
     digest = hashlib.blake2b(digest_size=8)
     for module in _PARSING_MODULES:
         digest.update(Path(str(module.__file__)).read_bytes())
+    for library in _PARSING_LIBRARIES:
+        digest.update(f"{library}=={metadata.version(library)}".encode())
     return digest.digest()
 
 

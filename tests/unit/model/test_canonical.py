@@ -875,3 +875,38 @@ def test_property_phone_e164_fixed_point(digits: str) -> None:
     # for a number that can be dialled, its E.164 form reads back as itself
     if phonenumbers.is_valid_number(phonenumbers.parse(once)):
         assert canonical.phone(once) == once
+
+
+# ---------------------------------------------------------------- names as real lists write them
+
+
+@pytest.mark.parametrize(
+    ("written", "plain"),
+    [
+        # legal forms through rigour, spelled out or abbreviated, initials written apart
+        ("Complejo Turistico Oasis S A de C V", "Complejo Turistico Oasis"),
+        ("Complejo Turistico Oasis, S.A. de C.V.", "Complejo Turistico Oasis"),
+        ("Aviandina S A C", "Aviandina"),
+        ("Acme Limited Liability Company", "Acme"),
+        ("Acme Gesellschaft mit beschränkter Haftung", "Acme"),
+        ("Acme Gesellschaft mit beschrankter Haftung", "Acme"),
+        ("Acme Societa per Azioni", "Acme"),
+        ("Acme Joint Stock Company", "Acme"),
+        ("Acme S.A.L.", "Acme"),
+        ("Acme OOD", "Acme"),
+        ("Grupo W S A", "Grupo W"),
+    ],
+)
+def test_name_legal_forms_as_real_lists_write_them(written: str, plain: str) -> None:
+    assert canonical.name(written) == canonical.name(plain)
+
+
+@pytest.mark.parametrize(
+    ("written", "variant"),
+    [
+        ("Ministry of People S Security", "ministry of peoples security"),  # PEOPLE'S
+        ("Cubanacan U K", "cubanacan uk"),  # initials written apart
+    ],
+)
+def test_name_read_a_second_way(written: str, variant: str) -> None:
+    assert variant in canonical.name_variants(written)

@@ -675,6 +675,33 @@ def test_name_variants_match(listed: str, written: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("listed", "written", "expected"),
+    [
+        # a word of kind (organisation, company, association...) says what sort of body a
+        # business is, not which: one more or less costs 4 (issue 22: IRAN BROADCASTING ORG.)
+        ("Iran Broadcasting", "Iran Broadcasting Org.", 96.0),
+        ("Darkpix Media", "Darkpix Media Organisation", 96.0),
+        # a word of activity (group, trading, shipping...) more, or a generic word in place
+        # of another, is a sister company: 13, below the default threshold alone
+        ("Darkpix Media", "Darkpix Media Group", 87.0),
+        ("Koryo Bank", "Koryo Commercial Bank", 87.0),
+        ("Ellissa Shipping", "Ellissa Holding", 87.0),
+        # a name's only distinctive word must match closely (issue 22)
+        ("Hamas", "Tamas Company", 80.0),
+        ("Ramak", "Ramal S.A.", 80.0),
+        ("Petropars", "Petropark", 80.0),
+        ("Ramal S.A.", "Raml", 90.0),
+        # one word transliterated two ways: the same sound and first letter
+        ("Al Rashid Trading", "El Rasheed Trading", 90.0),
+    ],
+)
+def test_name_generic_sole_and_transliterated_words(
+    listed: str, written: str, expected: float
+) -> None:
+    assert name_score(listed, written) == expected
+
+
+@pytest.mark.parametrize(
     ("one", "other", "expected"),
     [
         ("darkpix media", "darkpix media", 100.0),

@@ -1,0 +1,109 @@
+"""What a word of a canonical name tells: whether it is generic (a word many unrelated
+organisations share: company, trading, shipping, group, international...) and its sound
+(a phonetic key, so that transliterations of one word, RASHEED and RASHID, sound alike).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+from rigour.text import metaphone
+
+# Words that describe what an organisation is or does rather than which one it is, in the
+# languages of the lists screened (English, Spanish, Portuguese, French, Italian, German,
+# Russian and Persian/Arabic romanised): a name's distinctive words carry it, these weigh
+# less (streams.watchlist.name_score). Chosen from the OFAC SDN organisations' most
+# frequent words; legal forms themselves are removed before scoring (rigour).
+#
+# KIND_WORDS say what sort of body it is (IRAN BROADCASTING ORG. is IRAN BROADCASTING);
+# ACTIVITY_WORDS what it does or how far it reaches, which is what tells sister companies
+# apart (KORYO BANK, KORYO COMMERCIAL BANK; STROYTRANSGAZ, STROYTRANSGAZ GROUP).
+KIND_WORDS = frozenset(
+    [
+        *("agency", "association", "authority", "bureau", "center", "centre", "committee"),
+        *("corporacion", "council", "department", "enterprise", "enterprises"),
+        *("establishment", "foundation", "institute", "institution", "ministry", "office"),
+        *("org", "organisation", "organization", "partnership", "proprietary", "society"),
+        *("union", "liability", "joint", "stock", "closed", "open", "public", "private"),
+        *("state", "federal"),
+        # Spanish, Portuguese, French, Italian
+        *("asociacion", "cia", "compania", "companhia", "empresa", "organizacion"),
+        *("sociedad", "societe", "societa", "anonima", "anonyme", "limitada"),
+        # Russian, Persian and Arabic romanised
+        *("obshchestvo", "aktsionernoe", "otvetstvennostyu", "ogranichennoy"),
+        *("ogranichennoi", "sherkat", "sherkate", "muassasat", "sharikat", "sharika"),
+        *("jamiat",),
+    ]
+)
+ACTIVITY_WORDS = frozenset(
+    [
+        *("commercial", "development", "export", "exports", "general", "global", "group"),
+        *("holding", "holdings", "import", "imports", "industrial", "industries"),
+        *("industry", "international", "intl", "investment", "investments", "logistics"),
+        *("management", "marine", "maritime", "national", "project", "projects"),
+        *("resources", "service", "services", "ship", "shipping", "solutions", "systems"),
+        *("technology", "technologies", "trade", "trading", "transport", "ventures"),
+        *("works",),
+        *("comercial", "comercializadora", "constructora", "grupo", "industria"),
+        *("industrias", "inmobiliaria", "internacional", "inversiones", "servicios"),
+        *("comercio", "gesellschaft", "handel", "zavod", "tejarat"),
+    ]
+)
+GENERIC_WORDS = KIND_WORDS | ACTIVITY_WORDS
+
+
+def _deletions(word: str) -> set[str]:
+    """The word and each of it with one letter left out."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Generic words long enough (five letters) that one edit from one is that word misspelt,
+# found through their one-letter deletions: two words one edit apart share one.
+_MISSPELLABLE: dict[str, set[str]] = {}
+for _word in GENERIC_WORDS:
+    if len(_word) >= 5:
+        for _key in _deletions(_word):
+            _MISSPELLABLE.setdefault(_key, set()).add(_word)
+
+
+@lru_cache(maxsize=65536)
+def sound(word: str) -> str:
+    """The phonetic key (metaphone) of a word; empty for words with digits."""
+    return metaphone(word) if word.isalpha() else ""
+
+
+_GENERIC_SOUNDS: dict[str, list[str]] = {}
+for _word in GENERIC_WORDS:
+    if len(_word) >= 5:
+        _GENERIC_SOUNDS.setdefault(sound(_word), []).append(_word)
+
+
+@lru_cache(maxsize=65536)
+def is_generic(word: str) -> bool:
+    """Whether a canonical word is a generic word, or one misspelt (of five letters or
+    more, within one edit: GRUPO written GTUPO)."""
+    if word in GENERIC_WORDS:
+        return True
+    if len(word) < 5:
+        return False
+    near = {g for key in _deletions(word) for g in _MISSPELLABLE.get(key, ())}
+    if any(OSA.distance(word, generic, score_cutoff=1) <= 1 for generic in near):
+        return True
+    # or spelt as it sounds (MARITEEME, VENTOORES): the same first letter and metaphone,
+    # within two edits
+    return any(
+        g[0] == word[0] and abs(len(g) - len(word)) <= 1 and OSA.distance(word, g) <= 2
+        for g in _GENERIC_SOUNDS.get(sound(word), ())
+    )
+
+
+@lru_cache(maxsize=65536)
+def is_kind(word: str) -> bool:
+    """Whether a generic word says what sort of body an organisation is (or is one such
+    word misspelt), not what it does."""
+    if word in KIND_WORDS:
+        return True
+    return word not in ACTIVITY_WORDS and any(
+        OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7
+    )
