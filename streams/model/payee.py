@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.model import canonical
 
@@ -35,6 +36,12 @@ class CanonicalPayee:
     name_variants: tuple[str, ...]
     key: str | None
     invalid: tuple[str, ...]
+
+
+# The payee fields canonicalisation reads; a payee is remembered by their values.
+_CANONICAL_INPUTS: tuple[str, ...] = (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
+# Payees repeat (a merchant is paid many times); about 1 KB each remembered.
+REMEMBERED_PAYEES = 32_768
 
 
 def index_key(kind: str, value: str) -> str:
@@ -110,6 +117,21 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         name_variants=variants,
         key=payee_key(identifiers),
         invalid=tuple(invalid),
+    )
+
+
+def remembered_payee(payee: Mapping[str, object]) -> CanonicalPayee:
+    """`canonical_payee(payee)`, remembered for the last `REMEMBERED_PAYEES` payees by the
+    values of the fields it reads (canonicalisation is a pure function of them; the
+    result is shared, and nothing changes it)."""
+    values = tuple([v if isinstance(v, str) else None for v in map(payee.get, _CANONICAL_INPUTS)])
+    return _canonical_of(values)
+
+
+@lru_cache(maxsize=REMEMBERED_PAYEES)
+def _canonical_of(values: tuple[str | None, ...]) -> CanonicalPayee:
+    return canonical_payee(
+        {field: v for field, v in zip(_CANONICAL_INPUTS, values, strict=True) if v is not None}
     )
 
 
