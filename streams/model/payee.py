@@ -42,6 +42,13 @@ class CanonicalPayee:
 _CANONICAL_INPUTS: tuple[str, ...] = (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
 # Payees repeat (a merchant is paid many times); about 1 KB each remembered.
 REMEMBERED_PAYEES = 32_768
+# A payee seen for the first time often shares its costliest identifiers (a website, a
+# name, a phone) with payees seen before: those are remembered by value too. Each is a
+# pure function of its arguments returning an immutable value.
+REMEMBERED_VALUES = 65_536
+_domain_lookup_keys = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.domain_lookup_keys)
+_name_variants = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.name_variants)
+_phone = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.phone)
 
 
 def index_key(kind: str, value: str) -> str:
@@ -82,7 +89,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         probes.append(LookupKey(index_key(field, canon), field, canon))
     phone_raw = raw.get("phone")
     if phone_raw is not None:
-        e164 = canonical.phone(phone_raw, raw.get("country"))
+        e164 = _phone(phone_raw, raw.get("country"))
         if e164 is None:
             invalid.append("phone")
         else:
@@ -93,7 +100,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         value = raw.get(field)
         if value is None:
             continue
-        keys = canonical.domain_lookup_keys(value)
+        keys = _domain_lookup_keys(value)
         if not keys:
             invalid.append(field)
             continue
@@ -103,7 +110,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
                 seen_domains.add(key)
                 probes.append(LookupKey(index_key("domain", key), field, key))
     name_raw = raw.get("name")
-    variants = canonical.name_variants(name_raw) if name_raw is not None else ()
+    variants = _name_variants(name_raw) if name_raw is not None else ()
     canon_name = variants[0] if variants else None
     if name_raw is not None and canon_name is None:
         invalid.append("name")
