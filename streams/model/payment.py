@@ -114,11 +114,9 @@ def _may_have_lost_digits(number: float) -> bool:
     return len(digits) > 15
 
 
-def payment_from_document(
-    document: dict[str, Any], expected_member: str | None, payer_key: bytes | None = None
-) -> Payment:
-    """Validate a decoded JSON object against schemas/payment.schema.json and the
-    semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
+def _check_slowly(document: dict[str, Any]) -> None:
+    """The payee identifier check, then the schema's generated validator, with their
+    codes and messages."""
     payee_doc = document.get("payee")
     # Identifier fields that are absent or blank: no payee to screen. Wrong types are
     # left to the schema.
@@ -129,10 +127,20 @@ def payment_from_document(
     ):
         raise PaymentError("NO_PAYEE_IDENTIFIER", "payee has no identifier")
     try:
-        if not surely_valid(document):
-            validator("payment")(document)
+        validator("payment")(document)
     except SchemaError as exc:
         raise PaymentError("SCHEMA", str(exc)) from None
+
+
+def payment_from_document(
+    document: dict[str, Any], expected_member: str | None, payer_key: bytes | None = None
+) -> Payment:
+    """Validate a decoded JSON object against schemas/payment.schema.json and the
+    semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
+    # A document the schema surely accepts with a payee identifier that is not blank
+    # passes both checks below; any other goes through them in order.
+    if not surely_valid(document):
+        _check_slowly(document)
     member = document["member_id"]
     if expected_member is not None and member != expected_member:
         raise PaymentError(

@@ -34,9 +34,9 @@ _PAYEE_MAX = {
     "phone": 64,
 }
 _PAYEE_PATTERNS = {"country": _COUNTRY, "mcc": _MCC}
-# The schema's anyOf: at least one of these keys present (whatever its value's type,
-# which the properties check).
-_PAYEE_ANY_OF = frozenset(
+# The schema's anyOf (at least one of these keys present), and the payment's own rule: at
+# least one of them not blank (model.payee.PAYEE_IDENTIFIER_FIELDS, the same ten).
+IDENTIFIER_KEYS = frozenset(
     {
         "merchant_id",
         "card_acceptor_id",
@@ -53,7 +53,8 @@ _PAYEE_ANY_OF = frozenset(
 
 
 def surely_valid(document: dict[str, Any]) -> bool:
-    """True when the payment schema accepts `document` (False: ask the validator)."""
+    """True when the payment schema accepts `document` and its payee has an identifier
+    that is not blank (False: ask the checks that say why not)."""
     for key in _REQUIRED:
         if key not in document:
             return False
@@ -109,6 +110,6 @@ def _payee_ok(payee: object) -> bool:
             pattern = _PAYEE_PATTERNS.get(key)
             if pattern is not None and (type(value) is not str or not pattern.fullmatch(value)):
                 return False
-        if key in _PAYEE_ANY_OF:
+        if not found and key in IDENTIFIER_KEYS and value.strip():
             found = True
     return found

@@ -7,7 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.model.payment_check import surely_valid
+from streams.model.payee import PAYEE_IDENTIFIER_FIELDS
+from streams.model.payment_check import IDENTIFIER_KEYS, surely_valid
 from streams.model.schemas import SchemaError, validator
 
 GOOD: dict[str, Any] = {
@@ -61,6 +62,18 @@ def test_each_kind_of_bad_field_goes_to_the_validator() -> None:
     for document in bad:
         assert not surely_valid(document), document
         assert not schema_accepts(document), document
+
+
+def test_a_payee_with_only_blank_identifiers_goes_to_the_slow_checks() -> None:
+    # The schema accepts it; the payment's own check says NO_PAYEE_IDENTIFIER.
+    blank = {**GOOD, "payee": {"merchant_id": "  ", "name": "", "country": "SE"}}
+    assert schema_accepts(blank)
+    assert not surely_valid(blank)
+    assert surely_valid({**GOOD, "payee": {"merchant_id": "  ", "name": "n"}})
+
+
+def test_the_identifiers_it_looks_for_are_the_payee_identifier_fields() -> None:
+    assert frozenset(PAYEE_IDENTIFIER_FIELDS) == IDENTIFIER_KEYS
 
 
 values = st.one_of(
