@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 
 from confluent_kafka import Consumer, Message, TopicPartition
 
@@ -148,14 +149,24 @@ class RecentDecisions:
 
 
 def _decode(message: Message) -> Remembered | None:
-    if message.error() is not None or message.value() is None:
-        return None
-    member = topics.decisions_member(message.topic() or "")
-    headers = dict(message.headers() or [])
-    digest = headers.get(PAYMENT_DIGEST_HEADER)
-    key = message.key()
-    if member is None or not isinstance(digest, bytes) or not isinstance(key, bytes):
+    if message.error() is not None:
         return None
     value = message.value()
-    assert isinstance(value, bytes)
-    return member, key.decode("utf-8", "replace"), bytes.fromhex(digest.decode()), value
+    key = message.key()
+    member = _member_of(message.topic() or "")
+    if member is None or not isinstance(value, bytes) or not isinstance(key, bytes):
+        return None
+    # The digest header is looked for, not every header put in a dict: once per decision
+    # of every member served, on a thread that shares the GIL with screening.
+    # The last one counts, as the dict of all headers it replaces said.
+    for name, digest in reversed(message.headers() or ()):
+        if name == PAYMENT_DIGEST_HEADER:
+            if not isinstance(digest, bytes):
+                return None
+            return member, key.decode("utf-8", "replace"), bytes.fromhex(digest.decode()), value
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _member_of(topic: str) -> str | None:
+    return topics.decisions_member(topic)

@@ -15,6 +15,7 @@ from streams.benchmarks.bench_workers import BenchWorker, start_workers, wait_un
 from streams.benchmarks.latency import paced_latency
 from streams.benchmarks.load_schedule import phase_size, schedule
 from streams.benchmarks.measure import process_stats, rate_from_timestamps
+from streams.benchmarks.screening_cpu import ScreeningCpu
 from streams.benchmarks.stamps import Stamp
 from streams.benchmarks.tail import collect_stamps
 from streams.kafka import topics
@@ -51,14 +52,16 @@ def decide_backlog(
 ) -> tuple[dict[bytes, Stamp], float]:
     """Wait until the workers consume their first payment, then for every preloaded
     payment's decision; returns each decision's stamp and the workers' CPU
-    seconds from that first payment on (start-up and watchlist replay are not
-    screening). Not from the first decision: with velocity rules, the workers route
+    seconds from that first payment on, each worker's from the end of its own start-up
+    if that came later (start-up and watchlist replay are not screening, see
+    `screening_cpu`). Not from the first decision: with velocity rules, the workers route
     thousands of payments to their stages before the first is decided."""
     decisions = [topics.decisions_topic(m) for m in config.members]
     wait_until_screening(workers, 300)
-    cpu_before = sum(process_stats(w.pid)[0] for w in workers)
+    cpu = ScreeningCpu(workers)
+    cpu.start()
     stamps = collect_stamps(settings, decisions, config.payments, 600, "screening")
-    return stamps, sum(process_stats(w.pid)[0] for w in workers) - cpu_before
+    return stamps, cpu.used()
 
 
 def backlog_figures(stamps: dict[bytes, Stamp], cpu_s: float) -> tuple[float, float]:

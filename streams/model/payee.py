@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from streams.model import canonical
 
@@ -35,6 +36,19 @@ class CanonicalPayee:
     name_variants: tuple[str, ...]
     key: str | None
     invalid: tuple[str, ...]
+
+
+# The payee fields canonicalisation reads; a payee is remembered by their values.
+_CANONICAL_INPUTS: tuple[str, ...] = (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
+# Payees repeat (a merchant is paid many times); about 1 KB each remembered.
+REMEMBERED_PAYEES = 32_768
+# A payee seen for the first time often shares its costliest identifiers (a website, a
+# name, a phone) with payees seen before: those are remembered by value too. Each is a
+# pure function of its arguments returning an immutable value.
+REMEMBERED_VALUES = 65_536
+_domain_lookup_keys = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.domain_lookup_keys)
+_name_variants = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.name_variants)
+_phone = lru_cache(maxsize=REMEMBERED_VALUES)(canonical.phone)
 
 
 def index_key(kind: str, value: str) -> str:
@@ -75,7 +89,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         probes.append(LookupKey(index_key(field, canon), field, canon))
     phone_raw = raw.get("phone")
     if phone_raw is not None:
-        e164 = canonical.phone(phone_raw, raw.get("country"))
+        e164 = _phone(phone_raw, raw.get("country"))
         if e164 is None:
             invalid.append("phone")
         else:
@@ -86,7 +100,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         value = raw.get(field)
         if value is None:
             continue
-        keys = canonical.domain_lookup_keys(value)
+        keys = _domain_lookup_keys(value)
         if not keys:
             invalid.append(field)
             continue
@@ -96,7 +110,7 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
                 seen_domains.add(key)
                 probes.append(LookupKey(index_key("domain", key), field, key))
     name_raw = raw.get("name")
-    variants = canonical.name_variants(name_raw) if name_raw is not None else ()
+    variants = _name_variants(name_raw) if name_raw is not None else ()
     canon_name = variants[0] if variants else None
     if name_raw is not None and canon_name is None:
         invalid.append("name")
@@ -110,6 +124,21 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
         name_variants=variants,
         key=payee_key(identifiers),
         invalid=tuple(invalid),
+    )
+
+
+def remembered_payee(payee: Mapping[str, object]) -> CanonicalPayee:
+    """`canonical_payee(payee)`, remembered for the last `REMEMBERED_PAYEES` payees by the
+    values of the fields it reads (canonicalisation is a pure function of them; the
+    result is shared, and nothing changes it)."""
+    values = tuple([v if isinstance(v, str) else None for v in map(payee.get, _CANONICAL_INPUTS)])
+    return _canonical_of(values)
+
+
+@lru_cache(maxsize=REMEMBERED_PAYEES)
+def _canonical_of(values: tuple[str | None, ...]) -> CanonicalPayee:
+    return canonical_payee(
+        {field: v for field, v in zip(_CANONICAL_INPUTS, values, strict=True) if v is not None}
     )
 
 

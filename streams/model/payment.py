@@ -11,8 +11,9 @@ from typing import Any
 
 import orjson
 
-from streams.model.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, canonical_payee
+from streams.model.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, remembered_payee
 from streams.model.payer_ref import payer_ref
+from streams.model.payment_check import surely_valid
 from streams.model.schemas import SchemaError, validator
 
 MAX_PAYMENT_BYTES = 64 * 1024
@@ -113,11 +114,9 @@ def _may_have_lost_digits(number: float) -> bool:
     return len(digits) > 15
 
 
-def payment_from_document(
-    document: dict[str, Any], expected_member: str | None, payer_key: bytes | None = None
-) -> Payment:
-    """Validate a decoded JSON object against schemas/payment.schema.json and the
-    semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
+def _check_slowly(document: dict[str, Any]) -> None:
+    """The payee identifier check, then the schema's generated validator, with their
+    codes and messages."""
     payee_doc = document.get("payee")
     # Identifier fields that are absent or blank: no payee to screen. Wrong types are
     # left to the schema.
@@ -131,6 +130,17 @@ def payment_from_document(
         validator("payment")(document)
     except SchemaError as exc:
         raise PaymentError("SCHEMA", str(exc)) from None
+
+
+def payment_from_document(
+    document: dict[str, Any], expected_member: str | None, payer_key: bytes | None = None
+) -> Payment:
+    """Validate a decoded JSON object against schemas/payment.schema.json and the
+    semantics the schema cannot state (RFC 3339, decimal amount, member of the topic)."""
+    # A document the schema surely accepts with a payee identifier that is not blank
+    # passes both checks below; any other goes through them in order.
+    if not surely_valid(document):
+        _check_slowly(document)
     member = document["member_id"]
     if expected_member is not None and member != expected_member:
         raise PaymentError(
@@ -147,7 +157,7 @@ def payment_from_document(
         raise PaymentError("INVALID_AMOUNT", str(exc)) from None
     # A payee whose identifiers are all malformed (a bad IBAN) is still screened: it
     # matches nothing, and the invalid identifiers are counted.
-    payee = canonical_payee(document["payee"])
+    payee = remembered_payee(document["payee"])
     payer = document.get("payer")
     payer_id = payer.get("id") if isinstance(payer, dict) else None
     if not isinstance(payer_id, str) or not payer_id:

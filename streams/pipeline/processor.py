@@ -16,7 +16,7 @@ from streams.pipeline.decision_records import decision_records, verdict_for
 from streams.pipeline.fail_closed import fail_closed
 from streams.pipeline.handoff import StageHandoff, decode_record
 from streams.pipeline.records import OutRecord, Source
-from streams.pipeline.redelivery import RecentDecisions, decision_record, fingerprint
+from streams.pipeline.redelivery import RecentDecisions, fingerprint
 from streams.rules.base import RuleResult, ScreeningContext, WatchlistView
 from streams.settings import Settings
 from streams.velocity.evaluate import evaluate_all
@@ -92,26 +92,26 @@ class PaymentProcessor:
         `velocity_state`, or dead-letter it; `member` is the topic's member (None
         offline, where member_id is taken as given, and the payment's member is added to
         `members` before it is decided). Offline screening and backtests."""
-        admitted = self.admit(raw, source, member)
+        admitted = self._admit(raw, source, member)
         if isinstance(admitted, list):
             return admitted
-        payment, masked = admitted
+        payment, masked, digest = admitted
         self.serve_members((payment.member_id,))
         hits = evaluate_all(payment, self.rules, self.velocity_state)
-        return self.decide(payment, masked, [h.result() for h in hits])
+        return self._decide(payment, masked, [h.result() for h in hits], digest)
 
     def route(self, raw: bytes, source: Source, member: str) -> list[OutRecord]:
         """The worker's first step: dead letter, or the decision when no velocity stage
         applies, or the payment handed to its first velocity stage."""
-        admitted = self.admit(raw, source, member)
+        admitted = self._admit(raw, source, member)
         if isinstance(admitted, list):
             return admitted
-        payment, masked = admitted
+        payment, masked, digest = admitted
         try:
             first = velocity_stages.first_stage(
                 payment, masked, member, source, self.rules, self.app_id
             )
-            return [first] if first is not None else self.decide(payment, masked, [])
+            return [first] if first is not None else self._decide(payment, masked, [], digest)
         except Exception as exc:  # a bug must hold the payment, never drop it
             return self._fail_closed(payment, "route", exc)
 
@@ -152,12 +152,20 @@ class PaymentProcessor:
     ) -> tuple[Payment, bytes] | list[OutRecord]:
         """Mask card numbers, then decode: the payment and its masked bytes, or the
         dead letter (or the remembered records of a redelivered payment)."""
+        admitted = self._admit(raw, source, member)
+        return admitted if isinstance(admitted, list) else admitted[:2]
+
+    def _admit(
+        self, raw: bytes, source: Source, member: str | None
+    ) -> tuple[Payment, bytes, bytes] | list[OutRecord]:
+        """`admit`, with the digest of the masked bytes for `_decide`."""
         admitted = admission.admit(raw, source, member, self.payer_key, self.clock)
         if isinstance(admitted, OutRecord):
             return [admitted]
         payment, masked = admitted
-        cached = self._recent.recall(payment.member_id, payment.txn_id, fingerprint(masked))
-        return cached if cached is not None else (payment, masked)
+        digest = fingerprint(masked)
+        cached = self._recent.recall(payment.member_id, payment.txn_id, digest)
+        return cached if cached is not None else (payment, masked, digest)
 
     def decide(
         self, payment: Payment, raw: bytes, velocity: Sequence[RuleResult]
@@ -166,8 +174,13 @@ class PaymentProcessor:
         velocity results are known; a redelivery gets what the first delivery got."""
         digest = fingerprint(raw)
         cached = self._recent.recall(payment.member_id, payment.txn_id, digest)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else self._decide(payment, raw, velocity, digest)
+
+    def _decide(
+        self, payment: Payment, raw: bytes, velocity: Sequence[RuleResult], digest: bytes
+    ) -> list[OutRecord]:
+        """`decide` for a payment whose digest was just looked up in the recent-decision
+        memory and not found (by `_admit`, with nothing remembered since)."""
         version = self.watchlist.version
         context = ScreeningContext(
             self.watchlist,
@@ -188,9 +201,7 @@ class PaymentProcessor:
     def remember_decision(self, member: str, txn_id: str, digest: bytes, value: bytes) -> None:
         """A decision read back from `decisions.<member>`: a redelivery of the payment with
         this digest gets exactly this record (alerts and links were produced with it)."""
-        self._recent.remember(
-            member, txn_id, digest, [decision_record(member, txn_id, value, digest)]
-        )
+        self._recent.remember_read_back(member, txn_id, digest, value)
 
     def _fail_closed(self, payment: Payment, step: str, exc: Exception) -> list[OutRecord]:
         fail_open = payment.member_id in self.fail_open_members

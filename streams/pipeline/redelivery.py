@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from dataclasses import replace
 
 from streams.kafka import topics
 from streams.ops import metrics
@@ -61,7 +60,25 @@ class RecentDecisions:
         cache_key = (member, txn_id)
         # orjson's output keeps a page-sized allocation while it lives: retained copies
         # are made compact, or 100,000 remembered decisions would cost ~800 MB.
-        compact = [replace(r, value=bytes(memoryview(r.value))) for r in records]
-        self._recent[cache_key] = (digest, compact)
+        compact = [
+            OutRecord(r.topic, r.key, bytes(memoryview(r.value)), r.headers) for r in records
+        ]
+        self._keep(cache_key, digest, compact)
+
+    def remember_read_back(self, member: str, txn_id: str, digest: bytes, value: bytes) -> None:
+        """Keep a decision record read back from `decisions.<member>` (`value` as the
+        client returned it, already compact) as all a redelivery of that payment gets
+        (alerts and links were produced with it). When this process decided the payment,
+        its kept records end with that same decision record: kept alone, not rebuilt."""
+        cache_key = (member, txn_id)
+        kept = self._recent.get(cache_key)
+        if kept is not None and kept[0] == digest:
+            if len(kept[1]) > 1:
+                self._recent[cache_key] = (digest, kept[1][-1:])
+            return
+        self._keep(cache_key, digest, [decision_record(member, txn_id, value, digest)])
+
+    def _keep(self, cache_key: tuple[str, str], digest: bytes, records: list[OutRecord]) -> None:
+        self._recent[cache_key] = (digest, records)
         if len(self._recent) > self._capacity:
             self._recent.popitem(last=False)

@@ -90,6 +90,8 @@ class RuleSet:
     def stages_for(self, payment: Payment) -> tuple[str, ...]:
         """The stages, in visiting order, with at least one enabled rule applying to
         `payment`: the stages it must pass through before it is decided."""
+        if not self._gates:
+            return ()
         return tuple(
             stage for stage, rules in self._gates if any(rule.applies_to(payment) for rule in rules)
         )

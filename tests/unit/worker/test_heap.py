@@ -10,14 +10,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from streams.worker.heap import freeze_loaded_state
+from streams.worker.heap import YOUNG_THRESHOLD, freeze_loaded_state
 
 
 @pytest.fixture(autouse=True)
 def unfrozen() -> Iterator[None]:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()
+    gc.set_threshold(*thresholds)
 
 
 def test_what_was_loaded_is_frozen_only_once_every_follower_is_ready() -> None:
@@ -37,6 +39,7 @@ def test_what_was_loaded_is_frozen_only_once_every_follower_is_ready() -> None:
         assert not scanned & {id(o) for o in loaded}
         later = ["after"]
         assert any(o is later for o in gc.get_objects())
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
 
     asyncio.run(scenario())
 
