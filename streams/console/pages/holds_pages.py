@@ -5,7 +5,8 @@ override. Every check is the API's (api_access) and the desk's, made here on the
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -25,6 +26,8 @@ from streams.console.pages.access import Pages, ask, check
 from streams.console.pages.render import NO_STORE, PageError, fragment, render
 from streams.console.pages.session import PageSession
 from streams.console.reason_codes import NOTE_MAX_CHARS, REASON_CODES
+
+T = TypeVar("T")
 
 DONE = {
     "claimed": "You claimed this hold.",
@@ -135,20 +138,14 @@ def holds_router(pages: Pages) -> APIRouter:
             refusal = f"The note is longer than {NOTE_MAX_CHARS} characters."
         if refusal is not None:
             return await _hold_view(pages, session, member, txn_id, None, refusal, 400, form)
-        try:
-            status, _doc = await ask(
-                lambda: same_not_found(
-                    lambda: pages.desk.resolve(
-                        principal, member, txn_id, outcome, reason_code, note
-                    )
-                )
-            )
-        except PageError as exc:
-            if exc.status == 404:
-                raise
-            return await _hold_view(pages, session, member, txn_id, None, exc.message, exc.status)
-        done = "pending" if status == 202 else "resolved"
-        return RedirectResponse(f"{hold_path(member, txn_id)}?done={done}", status_code=303)
+        return await _act(
+            pages,
+            session,
+            member,
+            txn_id,
+            lambda: pages.desk.resolve(principal, member, txn_id, outcome, reason_code, note),
+            lambda answer: "pending" if answer[0] == 202 else "resolved",
+        )
 
     @router.post("/holds/{member}/{txn_id}/approval")
     async def approval(request: Request, member: str, txn_id: str) -> Response:
@@ -156,18 +153,14 @@ def holds_router(pages: Pages) -> APIRouter:
         principal = session.principal
         _reach(principal, member, txn_id, SUPERVISORS, "approve resolutions")
         approve = form.get("approve") == "yes"
-        try:
-            await ask(
-                lambda: same_not_found(
-                    lambda: pages.desk.approve(principal, member, txn_id, approve)
-                )
-            )
-        except PageError as exc:
-            if exc.status == 404:
-                raise
-            return await _hold_view(pages, session, member, txn_id, None, exc.message, exc.status)
-        done = "approved" if approve else "refused"
-        return RedirectResponse(f"{hold_path(member, txn_id)}?done={done}", status_code=303)
+        return await _act(
+            pages,
+            session,
+            member,
+            txn_id,
+            lambda: pages.desk.approve(principal, member, txn_id, approve),
+            lambda _hold: "approved" if approve else "refused",
+        )
 
     @router.post("/holds/{member}/{txn_id}/override")
     async def override(request: Request, member: str, txn_id: str) -> Response:
@@ -180,6 +173,25 @@ def holds_router(pages: Pages) -> APIRouter:
         return RedirectResponse(f"{hold_path(member, txn_id)}?done=override", status_code=303)
 
     return router
+
+
+async def _act(
+    pages: Pages,
+    session: PageSession,
+    member: str,
+    txn_id: str,
+    call: Callable[[], T],
+    done: Callable[[T], str],
+) -> Response:
+    """Ask the desk for a decision on a hold: back to the hold page marked `done(answer)`,
+    or the hold page again with the desk's refusal (a 404 stays the not-found page)."""
+    try:
+        answer = await ask(lambda: same_not_found(call))
+    except PageError as exc:
+        if exc.status == 404:
+            raise
+        return await _hold_view(pages, session, member, txn_id, None, exc.message, exc.status)
+    return RedirectResponse(f"{hold_path(member, txn_id)}?done={done(answer)}", status_code=303)
 
 
 def _reach(principal: Any, member: str, txn_id: str, roles: frozenset[str], what: str) -> None:
