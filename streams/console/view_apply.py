@@ -13,6 +13,7 @@ import orjson
 from sqlalchemy import (
     Connection,
     Engine,
+    Table,
     and_,
     delete,
     func,
@@ -209,22 +210,30 @@ def _prune_payments(conn: Connection) -> None:
         conn.execute(delete(payments_table).where(payments_table.c.cached_at <= oldest))
 
 
-def _decision(conn: Connection, seen: DecisionSeen) -> None:
+def _insert_once(conn: Connection, table: Table, values: dict[str, Any]) -> None:
+    """Insert the row of one decision (`member`, `txn_id` in `values`) unless it is there:
+    a redelivered record changes nothing."""
     exists = conn.execute(
-        select(decisions_table.c.txn_id).where(
-            decisions_table.c.member == seen.member, decisions_table.c.txn_id == seen.txn_id
+        select(table.c.txn_id).where(
+            table.c.member == values["member"], table.c.txn_id == values["txn_id"]
         )
     ).first()
     if exists is None:
-        conn.execute(
-            insert(decisions_table).values(
-                member=seen.member,
-                txn_id=seen.txn_id,
-                decision=seen.decision,
-                decided_at=seen.decided_at,
-                reasons=_dumps(seen.reasons),
-            )
-        )
+        conn.execute(insert(table).values(**values))
+
+
+def _decision(conn: Connection, seen: DecisionSeen) -> None:
+    _insert_once(
+        conn,
+        decisions_table,
+        {
+            "member": seen.member,
+            "txn_id": seen.txn_id,
+            "decision": seen.decision,
+            "decided_at": seen.decided_at,
+            "reasons": _dumps(seen.reasons),
+        },
+    )
     keys = list(seen.keys)
     cached = conn.execute(
         select(payments_table.c.payee_keys).where(_payment_key(seen.member, seen.txn_id))
@@ -236,13 +245,7 @@ def _decision(conn: Connection, seen: DecisionSeen) -> None:
 
 def _route(conn: Connection, seen: RouteSeen) -> None:
     """One row per decision: a redelivered alert counts once."""
-    exists = conn.execute(
-        select(routes_table.c.txn_id).where(
-            routes_table.c.member == seen.member, routes_table.c.txn_id == seen.txn_id
-        )
-    ).first()
-    if exists is None:
-        conn.execute(insert(routes_table).values(**dataclasses.asdict(seen)))
+    _insert_once(conn, routes_table, dataclasses.asdict(seen))
 
 
 def _insert_keys(conn: Connection, member: str, txn_id: str, keys: Iterable[str]) -> None:
