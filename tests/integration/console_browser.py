@@ -5,7 +5,7 @@ and a phone size, and a check that a page has no inline script or style."""
 from __future__ import annotations
 
 import os
-import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
@@ -27,12 +27,13 @@ PHONE = {"width": 390, "height": 844}
 WIDE = """() => [...document.querySelectorAll("body *")]
   .filter(e => e.getBoundingClientRect().right > window.innerWidth)
   .slice(0, 8).map(e => `${e.tagName}.${e.className} ${(e.textContent || "").slice(0, 40)}`)"""
-# A directory of this run's own, so a test can tell the screenshots were taken now;
-# SCREENING_CONSOLE_SCREENSHOTS=docs/console refreshes the README's pictures.
+# The test-output folder (git ignores it); SCREENING_CONSOLE_SCREENSHOTS=docs/console
+# refreshes the README's pictures. STARTED lets a test tell this run's screenshots apart.
 SCREENSHOTS = Path(
     os.environ.get("SCREENING_CONSOLE_SCREENSHOTS")
-    or Path(tempfile.gettempdir()) / f"screening-console-screenshots-{os.getpid()}"
+    or Path(__file__).resolve().parents[2] / "test-output" / "console"
 )
+STARTED = time.time()
 
 
 @contextmanager

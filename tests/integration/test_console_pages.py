@@ -2,8 +2,8 @@
 Playwright against `screening console` as a process, over a real broker where a running
 worker decides two members' payments (tests/integration/console_pages_env.py). Each step
 is checked where it lands too (the `resolutions.<member>` and `watchlist` topics, the audit
-trail), and each page is screenshotted at a desktop and a phone size (into a directory of the run's
-own; SCREENING_CONSOLE_SCREENSHOTS=docs/console refreshes the README's pictures)."""
+trail), and each page is screenshotted at a desktop and a phone size into test-output/console/
+(SCREENING_CONSOLE_SCREENSHOTS=docs/console refreshes the README's pictures)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,14 @@ from playwright.sync_api import expect
 
 from streams.kafka import topics
 from tests.factories import payment_bytes
-from tests.integration.console_browser import SCREENSHOTS, chromium, inline_code, log_in, shoot
+from tests.integration.console_browser import (
+    SCREENSHOTS,
+    STARTED,
+    chromium,
+    inline_code,
+    log_in,
+    shoot,
+)
 from tests.integration.console_pages_env import (
     LISTED_DOMAIN,
     PASSWORD,
@@ -317,4 +324,5 @@ def test_screenshots_were_written() -> None:
     names = ["login", "queue", "hold", "hold-pending", "hold-refused", "lookup", "proposals"]
     for name in [*names, "routes", "audit", "not-found"]:
         for suffix in ("", "-phone"):
-            assert (SCREENSHOTS / f"{name}{suffix}.png").stat().st_size > 5000
+            shot = (SCREENSHOTS / f"{name}{suffix}.png").stat()
+            assert shot.st_size > 5000 and shot.st_mtime >= STARTED - 1, (name, suffix)
