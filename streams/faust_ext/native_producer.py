@@ -13,7 +13,15 @@ partitioner does, so a key lands where it did before; idempotence with `acks=all
 each partition's records in order through retries; and `flush` returns only once every
 record was delivered, which is what Faust's commit relies on (it flushes the producer,
 then commits). A record that could not be delivered fails its future and makes every
-later flush raise, so no offset is committed past it."""
+later flush raise, so no offset is committed past it.
+
+A flush waits for the records sent before it began, not for librdkafka's queue to run
+empty: under a steady load the queue is never empty, and a flush that waited for that
+(the commit's, once a second) took up to 1.2 s at 2,000 payments/s while the drain,
+reaching `commit_every` acks, waited for the commit. Records are counted per
+*generation*: every flush opens a new one and waits until every older one has had a
+delivery report for each of its records (one callback object per generation, no
+closure per record)."""
 
 from __future__ import annotations
 
@@ -51,6 +59,28 @@ def native_config(client_config: Mapping[str, Any], linger_ms: int) -> dict[str,
     }
 
 
+class Generation:
+    """Records sent between two flushes: how many were queued and how many delivery reports
+    (success or failure) came back for them. Its `report` is their delivery callback."""
+
+    __slots__ = ("reported", "sender", "sent")
+
+    def __init__(self, sender: NativeSender) -> None:
+        self.sender = sender
+        self.sent = 0
+        self.reported = 0
+
+    def report(self, err: KafkaError | None, message: Message) -> None:
+        """A delivery report of one of this generation's records."""
+        self.reported += 1
+        if err is not None:
+            self.sender.checked(err, message)
+
+    def outstanding(self) -> int:
+        """Records queued whose report has not been served yet."""
+        return self.sent - self.reported
+
+
 class NativeSender:
     """Sends records from the event loop; delivery callbacks run on the loop too (they
     are served by `poll`, which only the loop calls)."""
@@ -60,6 +90,9 @@ class NativeSender:
         self._loop = loop
         self.failure: ProducerSendError | None = None
         self._next_poll = 0.0
+        # The generation records are sent in now, and older ones not yet wholly reported.
+        self._generation = Generation(self)
+        self._older: list[Generation] = []
 
     async def send(
         self,
@@ -74,12 +107,14 @@ class NativeSender:
         if self.failure is not None:
             raise self.failure
         future: asyncio.Future[RecordMetadata] = self._loop.create_future()
+        generation = self._generation
 
         def delivered(err: KafkaError | None, message: Message) -> None:
+            generation.reported += 1
             if future.done():
                 return
             if err is not None:
-                self._checked(err, message)
+                self.checked(err, message)
                 assert self.failure is not None
                 future.set_exception(self.failure)
                 return
@@ -99,6 +134,7 @@ class NativeSender:
         while True:
             try:
                 self._producer.produce(topic, value, key, **options)
+                generation.sent += 1
                 break
             except BufferError:  # local queue full: let deliveries drain it
                 self._producer.poll(0)
@@ -119,6 +155,7 @@ class NativeSender:
         `send`. False, with nothing queued, while librdkafka's local queue is full."""
         if self.failure is not None:
             raise self.failure
+        generation = self._generation
         try:
             self._producer.produce(
                 topic,
@@ -126,11 +163,12 @@ class NativeSender:
                 key,
                 partition=-1 if partition is None else partition,
                 headers=headers or None,
-                on_delivery=self._checked,
+                on_delivery=generation.report,
             )
         except BufferError:
             self._producer.poll(0)  # let deliveries make room
             return False
+        generation.sent += 1
         self._producer.poll(0)
         return True
 
@@ -141,7 +179,8 @@ class NativeSender:
         if self.failure is not None:
             raise self.failure
         produce = self._producer.produce
-        checked = self._checked
+        generation = self._generation
+        checked = generation.report
         queued = start
         try:
             for index in range(start, len(records)):
@@ -156,8 +195,10 @@ class NativeSender:
                 )
                 queued += 1
         except BufferError:
+            generation.sent += queued - start
             self._producer.poll(0)  # the rest waits until deliveries made room
             return queued - start
+        generation.sent += queued - start
         now = time.monotonic()
         if now >= self._next_poll:
             # Not after every batch: poll releases the GIL, and taking it back waits for
@@ -168,7 +209,9 @@ class NativeSender:
             self._producer.poll(0)
         return queued - start
 
-    def _checked(self, err: KafkaError | None, message: Message) -> None:
+    def checked(self, err: KafkaError | None, message: Message) -> None:
+        """A delivery callback: the first failure is kept, and raised by every later send
+        and flush."""
         if err is not None and self.failure is None:
             self.failure = ProducerSendError(f"record to {message.topic()} not delivered: {err}")
 
@@ -185,13 +228,18 @@ class NativeSender:
         return len(self._producer)
 
     async def flush(self, timeout_s: float | None = None) -> None:
-        """Return once every record sent so far was delivered; raise if any was not."""
+        """Return once every record sent before the call was delivered (records sent while
+        it waits are not waited for); raise if any record was not delivered."""
         deadline = None if timeout_s is None else self._loop.time() + timeout_s
+        awaited = [*self._older, self._generation]
+        self._generation = Generation(self)
+        self._older = awaited
         self._producer.poll(0)
-        while len(self._producer) > 0:
+        while outstanding := sum(g.outstanding() for g in awaited):
             if deadline is not None and self._loop.time() >= deadline:
-                raise ProducerSendError(f"{len(self._producer)} records not delivered in time")
+                raise ProducerSendError(f"{outstanding} records not delivered in time")
             await asyncio.sleep(FLUSH_POLL_S)
             self._producer.poll(0)
+        self._older = [g for g in self._older if g.outstanding()]
         if self.failure is not None:
             raise self.failure
