@@ -101,3 +101,10 @@ async def wait_until_ready(route: BatchRoute, consumer: Any) -> bool:
 def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
     """`records` in order, in slices of at most `size`."""
     return [records[i : i + size] for i in range(0, len(records), size)]
+
+
+def last_inbound(app: Any) -> float:
+    """When (`time.monotonic`) any of `app`'s streams or batch routes last received a
+    record; 0.0 if none has yet. Read from Faust's monitor, which both paths stamp."""
+    inbound: dict[Any, float] = app.monitor.stream_inbound_time
+    return max(inbound.values(), default=0.0)

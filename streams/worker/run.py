@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from functools import partial
 from typing import Any
 
 import faust
@@ -18,6 +19,7 @@ from streams.agents.screen import register_screen_agent
 from streams.agents.velocity_stage import register_velocity_stages
 from streams.agents.watchlist_replica import WatchlistReplica
 from streams.agents.watchlist_snapshots import SnapshotKeeper
+from streams.faust_ext.batch_path import last_inbound
 from streams.faust_ext.conductor import resubscribe
 from streams.kafka import admin, topics
 from streams.ops import metrics
@@ -85,7 +87,9 @@ def build_worker_app(settings: Settings) -> faust.App:
         await freeze_loaded_state(replicas)
 
     if store is not None:
-        keeper = SnapshotKeeper(replica, store, settings.watchlist_snapshot_interval_s)
+        keeper = SnapshotKeeper(
+            replica, store, settings.watchlist_snapshot_interval_s, partial(last_inbound, app)
+        )
         app.task(keeper.run)
 
         async def snapshot_at_shutdown(_app: Any, /, *_: Any, signal: Any, **__: Any) -> None:
