@@ -154,3 +154,26 @@ def test_a_flush_sends_the_records_held_back_first_and_waits_for_them() -> None:
         assert held.records == []
 
     asyncio.run(scenario())
+
+
+def test_a_flush_waits_for_the_records_sent_before_it_not_for_those_sent_while_it_waits() -> None:
+    # Under a steady load librdkafka's queue never runs empty; a flush (before each
+    # commit) that waited for that never returned while payments kept coming.
+    config = unreachable(**{"message.timeout.ms": 60_000})
+
+    async def scenario() -> tuple[bool, bool]:
+        sender = NativeSender(config, asyncio.get_running_loop())
+        assert sender.send_untracked("t", b"k", b"before", 0, None)
+        flushing = asyncio.ensure_future(sender.flush(timeout_s=30))
+        await asyncio.sleep(0.05)
+        assert sender.send_untracked("t", b"k", b"while flushing", 0, None)
+        await asyncio.sleep(0.05)
+        waited_for_the_first = not flushing.done()
+        before = sender._older[0]
+        before.report(None, None)  # type: ignore[arg-type]  # its delivery report
+        await asyncio.wait_for(flushing, timeout=5)
+        return waited_for_the_first, sender.pending() >= 1
+
+    waited, second_still_queued = asyncio.run(scenario())
+    assert waited
+    assert second_still_queued
