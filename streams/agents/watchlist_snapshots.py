@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 FIRST_DELAY_S = 5.0
 # A snapshot is written once no payment arrived for this long...
 IDLE_S = 2.0
+# ...or, before the first payment, for this long (a worker that has not begun screening
+# yet is most likely still joining its group, with a backlog waiting)...
+NO_INPUT_YET_S = 15.0
 # ...looked at this often.
 IDLE_POLL_S = 0.5
 
@@ -58,29 +61,45 @@ class SnapshotKeeper:
         await self.replica.ready.wait()
         await asyncio.sleep(FIRST_DELAY_S)
         while True:
-            await self.until_idle()
-            await self.snapshot()
+            deadline = time.monotonic() + self.interval_s
+            await self.until_idle(deadline)
+            while not await self.snapshot(partial(self.idle, deadline)):
+                await self.until_idle(deadline)
             await asyncio.sleep(self.interval_s)
 
-    async def until_idle(self) -> None:
-        """Return once no payment arrived for `IDLE_S`, or after `interval_s` of waiting
-        (a worker never idle still gets its snapshot, late)."""
-        deadline = time.monotonic() + self.interval_s
-        while (now := time.monotonic()) < deadline and now - self.last_input() < IDLE_S:
+    async def until_idle(self, deadline: float) -> None:
+        """Return once `idle(deadline)`."""
+        waiting_since = time.monotonic()
+        while not self.idle(deadline, waiting_since):
             await asyncio.sleep(IDLE_POLL_S)
 
-    async def snapshot(self) -> None:
+    def idle(self, deadline: float, waiting_since: float | None = None) -> bool:
+        """Whether no payment arrived for `IDLE_S` (none at all for `NO_INPUT_YET_S` of
+        waiting since `waiting_since`), or `deadline` passed: a worker never idle still
+        gets its snapshot, late."""
+        now = time.monotonic()
+        last = self.last_input()
+        if last:
+            quiet = now - last >= IDLE_S
+        else:
+            quiet = waiting_since is None or now - waiting_since >= NO_INPUT_YET_S
+        return quiet or now >= deadline
+
+    async def snapshot(self, still_idle: Callable[[], bool] = lambda: True) -> bool:
         """Write a snapshot if the list changed since the last one (after any write under
-        way: one at a time)."""
+        way: one at a time), unless `still_idle()` says no once the state is copied (the
+        copy and the write waited for the event loop); False then."""
         async with self._lock:
             if self._writing is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.shield(self._writing)
             replica = self.replica
             if not replica.ready.is_set() or replica.index.version == replica.snapshot_version:
-                return
+                return True
             version = replica.index.version
             marks, records = dict(replica.marks), replica.index.records()
+            if not still_idle():
+                return False
             loop = asyncio.get_running_loop()
             writing = loop.run_in_executor(self._executor, self._write, marks, version, records)
             writing.add_done_callback(partial(self._written, version))
@@ -88,6 +107,7 @@ class SnapshotKeeper:
             # Shielded: a task cancelled at shutdown leaves the write to finish.
             with contextlib.suppress(Exception):  # logged by _write; the next one may work
                 await asyncio.shield(writing)
+            return True
 
     def _written(self, version: str, writing: asyncio.Future[None]) -> None:
         if writing is self._writing:

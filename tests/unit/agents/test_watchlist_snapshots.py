@@ -1,5 +1,6 @@
 """When the watchlist snapshot keeper writes (streams/agents/watchlist_snapshots.py): not
-while payments arrive, unless it waited a whole interval."""
+while payments arrive, nor early in a worker that has not screened yet, unless it waited a
+whole interval."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def waited(interval_s: float, last_input: Any) -> float:
 
     async def scenario() -> float:
         started = time.monotonic()
-        await keeper(interval_s, last_input).until_idle()
+        await keeper(interval_s, last_input).until_idle(started + interval_s)
         return time.monotonic() - started
 
     return asyncio.run(scenario())
@@ -33,6 +34,7 @@ def waited(interval_s: float, last_input: Any) -> float:
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(watchlist_snapshots, "IDLE_S", 0.2)
     monkeypatch.setattr(watchlist_snapshots, "IDLE_POLL_S", 0.01)
+    monkeypatch.setattr(watchlist_snapshots, "NO_INPUT_YET_S", 0.5)
 
 
 def test_an_idle_worker_writes_at_once() -> None:
@@ -51,3 +53,8 @@ def test_a_busy_worker_waits_until_payments_stop() -> None:
 
 def test_a_worker_never_idle_writes_after_an_interval() -> None:
     assert 0.3 <= waited(0.3, time.monotonic) < 1.0
+
+
+def test_a_worker_that_never_screened_waits_longer_before_its_first_snapshot() -> None:
+    # Most likely still joining its group, with a backlog waiting.
+    assert 0.5 <= waited(10.0, lambda: 0.0) < 2.0
