@@ -193,6 +193,38 @@ INVENTORY: tuple[Internal, ...] = (
     ),
     Internal(
         "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread",
+        "_consumer",
+        (f"{_THREAD}.on_start",),
+        "The aiokafka consumer Faust's thread started: its fetcher gets the idle fetch wait.",
+    ),
+    Internal(
+        "aiokafka.consumer.consumer.AIOKafkaConsumer",
+        "_fetcher",
+        (f"{_THREAD}.on_start",),
+        "The fetcher whose requests carry the fetch wait (streams.faust_ext.fetch_wait).",
+    ),
+    Internal(
+        "aiokafka.consumer.fetcher.Fetcher",
+        "_proc_fetch_request",
+        ("streams.faust_ext.fetch_wait:adapt_fetch_wait",),
+        "Sends one fetch and says whether it brought records: wrapped to choose the wait "
+        "of the next fetch, which the fetcher builds right after it returns.",
+    ),
+    Internal(
+        "aiokafka.consumer.fetcher.Fetcher",
+        "_fetch_max_wait_ms",
+        ("streams.faust_ext.fetch_wait:adapt_fetch_wait",),
+        "The wait each fetch request is built with: longer while idle, on Apache Kafka.",
+    ),
+    Internal(
+        "aiokafka.consumer.fetcher.Fetcher",
+        "_records",
+        ("streams.faust_ext.fetch_wait:adapt_fetch_wait",),
+        "Records fetched and not yet handed out: their partitions are left out of the next "
+        "fetch, so the wait stays short while any are buffered.",
+    ),
+    Internal(
+        "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread",
         "_highwaters",
         (f"{_THREAD}._highwaters",),
         "Table recovery stops at the reported end offset, which a broker may report short "

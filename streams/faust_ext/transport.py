@@ -20,6 +20,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from streams.faust_ext.changelog_buffer import DrainingProducerBuffer
 from streams.faust_ext.fast_consumer import BatchDrainMixin
+from streams.faust_ext.fetch_wait import adapt_fetch_wait
 from streams.faust_ext.native_producer import (
     QUEUE_FULL_WAIT_S,
     NativeSender,
@@ -31,6 +32,7 @@ from streams.settings import Settings
 log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_ATTR = "screening_fetch_max_wait_ms"
+IDLE_FETCH_WAIT_ATTR = "screening_idle_fetch_wait_ms"
 READ_PAST_ENDS_ATTR = "screening_read_past_end_offsets"
 NATIVE_CONFIG_ATTR = "screening_native_producer_config"
 # How long a stopping worker waits for its last records to be delivered.
@@ -43,6 +45,12 @@ def set_fetch_max_wait(app: Any, wait_ms: int) -> None:
     setattr(app, FETCH_MAX_WAIT_ATTR, wait_ms)
 
 
+def set_idle_fetch_wait(app: Any, wait_ms: int | None) -> None:
+    """Let `app`'s worker consumer wait `wait_ms` for a fetch while idle
+    (`streams.faust_ext.fetch_wait`); None: always the fetch wait."""
+    setattr(app, IDLE_FETCH_WAIT_ATTR, wait_ms)
+
+
 def set_read_past_end_offsets(app: Any, read_past: bool) -> None:
     """Whether `app`'s table recovery reads each changelog past its reported end offset
     (`true_end_offsets`; the broker profile's choice); without it, it does."""
@@ -52,6 +60,15 @@ def set_read_past_end_offsets(app: Any, read_past: bool) -> None:
 class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     """Faust's consumer thread with a short fetch wait for the worker consumer, and a
     fetcher that survives records of a partition revoked under it."""
+
+    async def on_start(self) -> None:
+        """Start Faust's consumer, then adapt its fetch wait when idle if the app asks."""
+        await super().on_start()
+        idle_ms = getattr(self.app, IDLE_FETCH_WAIT_ATTR, None)
+        busy_ms = getattr(self.app, FETCH_MAX_WAIT_ATTR, Settings.fetch_max_wait_ms)
+        fetcher = getattr(self._consumer, "_fetcher", None)
+        if idle_ms is not None and idle_ms > busy_ms and fetcher is not None:
+            adapt_fetch_wait(fetcher, busy_ms, idle_ms)
 
     def highwater(self, tp: Any) -> int:
         """The partition's end offset, or -1 when it is no longer assigned.

@@ -11,15 +11,20 @@ from streams.faust_ext.conductor import set_resubscribe_delay
 from streams.faust_ext.raw_schema import RawSchema
 from streams.faust_ext.transport import (
     set_fetch_max_wait,
+    set_idle_fetch_wait,
     set_read_past_end_offsets,
     use_native_producer,
 )
-from streams.kafka.broker_profile import BrokerProfile
+from streams.kafka.broker_profile import KAFKA, BrokerProfile
 from streams.settings import Settings
 
 # Faust waits this long after a subscription change before re-subscribing; its 45 s
 # default would make a new member's payments wait most of a minute.
 RESUBSCRIBE_DELAY_S = 3.0
+# An idle worker's fetch wait on Apache Kafka, which answers a waiting fetch as soon as data
+# arrives (streams/faust_ext/fetch_wait.py); other brokers (the embedded one holds an empty
+# fetch for the whole wait) keep the short one.
+IDLE_FETCH_WAIT_MS = 100
 
 
 def create_app(
@@ -60,6 +65,7 @@ def create_app(
     )
     set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
     set_fetch_max_wait(app, settings.fetch_max_wait_ms)
+    set_idle_fetch_wait(app, IDLE_FETCH_WAIT_MS if profile.kind == KAFKA else None)
     set_read_past_end_offsets(app, profile.read_past_end_offsets)
     use_native_producer(app, settings.kafka_client_config())
     payments = app.topic(*payment_topic_names, schema=RawSchema())
