@@ -12,6 +12,8 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from streams.watchlist.name_contained import CONTAINED_WHOLE, contained_score
+from streams.watchlist.name_initials import INITIALS, initials, is_initials
 from streams.watchlist.name_score import PreparedName, letter_budget, score_prepared
 
 # Blocking. Each word of the query contributes the postings of the word itself (when at
@@ -27,6 +29,9 @@ STRETCHES_PER_WORD = 3
 TRIGRAM_POSTINGS_LIMIT = 3000
 COUNT_SLACK = 1
 MAX_CANDIDATES = 300
+# Letter counts by which a contained name may exceed the name containing it (spellings of
+# its words, name_contained).
+CONTAINED_SLACK = 4
 
 # Letter counts of a name (a-z, 0-9, anything else), and a 64-bit signature of them
 # (which occur, which letters twice) to break ties between candidates cheaply.
@@ -89,6 +94,7 @@ class NameIndex:
         self._letters: LetterCounts = np.zeros((1024, _BINS), dtype=np.uint8)
         self._signatures: npt.NDArray[np.uint64] = np.zeros(1024, dtype=np.uint64)
         self._exact: dict[str, tuple[int, ...]] = {}  # canonical -> live slots
+        self._initials: dict[str, list[int]] = {}  # a listed name's initials -> slots
         self._word_postings: dict[str, array[int]] = {}  # folded word -> slots
         self._trigram_postings: dict[str, array[int]] = {}  # its trigrams -> slots
 
@@ -115,6 +121,8 @@ class NameIndex:
         self._letters[slot] = counts
         self._signatures[slot] = signature(counts)
         self._exact[canonical_name] = (*self._exact.get(canonical_name, ()), slot)
+        for letters in initials(listed):
+            self._initials.setdefault(letters, []).append(slot)
         grams: set[str] = set()
         for word in set(prepared.folded):
             _post(self._word_postings, word, slot)
@@ -145,12 +153,19 @@ class NameIndex:
         hits: dict[str, NameHit] = {}
         for slot in self._exact.get(canonical_name, ()):
             self._hit(hits, slot, 100.0)
+        if threshold <= INITIALS and is_initials(canonical_name):
+            for slot in self._initials.get(canonical_name, ()):
+                if self._keys[slot] is not None:
+                    self._hit(hits, slot, INITIALS)
         query = PreparedName(canonical_name)
         for slot, letters_apart in self._candidates(query, threshold):
             key = self._keys[slot]
             if key is None or key[1] == canonical_name:
                 continue
-            score = score_prepared(query, self._prepared[slot], letters_apart, threshold)
+            listed = self._prepared[slot]
+            score = score_prepared(query, listed, letters_apart, threshold)
+            if score < threshold <= CONTAINED_WHOLE:
+                score = max(score, contained_score(query, listed))
             if score >= threshold:
                 self._hit(hits, slot, round(score, 1))
         return sorted(hits.values(), key=lambda h: (-h.score, h.entry_id))
@@ -190,6 +205,13 @@ class NameIndex:
         apart = np.abs(rows - letters.astype(np.int16)).sum(axis=1)
         budget, vowel_budget = letter_budget(query, threshold)
         close = apart <= budget
+        if threshold <= CONTAINED_WHOLE:
+            # or one name contained in the other: one's letter counts within the other's,
+            # but for a few (a contained word may be spelt another way)
+            differ = rows - letters.astype(np.int16)
+            close |= (np.maximum(differ, 0).sum(axis=1) <= CONTAINED_SLACK) | (
+                np.maximum(-differ, 0).sum(axis=1) <= CONTAINED_SLACK
+            )
         if vowel_budget:
             consonants = np.abs(rows[:, _CONSONANTS] - letters[_CONSONANTS].astype(np.int16))
             close |= (apart <= budget + vowel_budget) & (consonants.sum(axis=1) <= 1)
