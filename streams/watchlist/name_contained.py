@@ -50,6 +50,27 @@ CONTAINED_EXTRA = 2
 SOLE_CONTAINED_LETTERS = 5
 
 
+# Words this long score FOLDED_EQUAL with a typo (a tolerance of two edits).
+LONG_WORD = 9
+
+
+def _folded_kinds(name: PreparedName) -> zip[tuple[str, bool]]:
+    """Each folded word of a name with whether it is generic."""
+    return zip(name.folded, name.generic, strict=True)
+
+
+def may_contain(payee: PreparedName, listed: PreparedName, threshold: float) -> bool:
+    """Whether, by their counts of distinctive words alone, a containment could score
+    `threshold` (a cheap test before contained_score)."""
+    if threshold <= CONTAINED:
+        return payee.distinct != listed.distinct
+    return (
+        threshold <= CONTAINED_WHOLE
+        and listed.distinct >= CONTAINED_WHOLE_WORDS
+        and payee.distinct == listed.distinct + 1
+    )
+
+
 def contained_score(payee: PreparedName, listed: PreparedName) -> float:
     """When one name is contained in the other: CONTAINED_WHOLE for a listed name of
     CONTAINED_WHOLE_WORDS distinctive words or more inside the payee's with one word more,
@@ -79,6 +100,10 @@ def contained_words(q: PreparedName, c: PreparedName) -> tuple[float, list[Word]
         < SOLE_CONTAINED_LETTERS
     ):
         return None
+    # (cheaply first: most candidates lack one of the shorter name's words altogether)
+    folded = set(big.folded)
+    if any(f not in folded and len(f) < LONG_WORD for f, g in _folded_kinds(small) if not g):
+        return None
     rest = list(big.pairs())
     cost = 0.0
     for word in small.pairs():
@@ -88,7 +113,8 @@ def contained_words(q: PreparedName, c: PreparedName) -> tuple[float, list[Word]
         elif generic:
             cost += GENERIC_MISSING if is_kind(a) else GENERIC_REPLACED
         else:
-            # (reach 0: a word contained is the same word, as written or folded alike)
+            # (reach 0: a word contained is the same word, as written or folded alike, or
+            # a long word with a typo: 95)
             at = next(
                 (
                     i

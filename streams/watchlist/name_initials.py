@@ -29,6 +29,8 @@ def initials(listed: str) -> frozenset[str]:
     """The initials a listed name (as written) may be written as."""
     # (letters alone are initials already, or a legal form written apart: S A)
     written = [w for w in ordered_name_words(listed) if w not in CONNECTORS and len(w) > 1]
+    if len(written) < INITIALS_MIN_LETTERS:
+        return frozenset()
     formless = without_org_types(written) or written
     found = set()
     for words in (written, formless):

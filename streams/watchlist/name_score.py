@@ -197,7 +197,10 @@ def _same_stem(a: str, b: str) -> bool:
     """Whether two words of five letters or more are one word in two forms (INDUSTRY,
     INDUSTRIES; MANAGEMENT, MANAGING; TRADE, TRADING): the same stem once an ending is
     taken off."""
-    return min(len(a), len(b)) >= 5 and stem(a) == stem(b)
+    # (a stem keeps four letters: words that differ in those never share one)
+    return (
+        a[:_STEM_LETTERS] == b[:_STEM_LETTERS] and min(len(a), len(b)) >= 5 and stem(a) == stem(b)
+    )
 
 
 def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
