@@ -53,6 +53,8 @@ _LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
 _SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
 # A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
 _INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
+# Import and export abbreviated in trade names (GOLDEN SUN I/E DALIAN, IMP/EXP, IMP-EXP).
+_IMPORT_EXPORT = re.compile(r"\b(?:i\s*/\s*e|imp\.?\s*[/-]\s*exp\.?)(?=\s|$)", re.IGNORECASE)
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -240,8 +242,9 @@ def name_variants(value: str) -> tuple[str, ...]:
     """Canonical forms of a name: hyphens splitting words (`dark pix`) and, when the name
     has hyphens, joining them (`darkpix`), since sellers write both; a letter alone after
     a word read as part of it too (`peoples` for PEOPLE S), initials written apart as one
-    word (`uk` for U K), and, when a legal form of several words went, the name with its
-    words kept (a payee writing JOINT VENTURE COMPANY in another order still matches).
+    word (`uk` for U K), import and export abbreviated (I/E, IMP/EXP) spelled out, and,
+    when a legal form of several words went, the name with its words kept (a payee
+    writing JOINT VENTURE COMPANY in another order still matches).
     (Words run together or split anywhere else are the name index's concern: it compares
     names with their word boundaries removed.)"""
     first = _canonical_name(value.replace("-", " "))
@@ -254,6 +257,8 @@ def name_variants(value: str) -> tuple[str, ...]:
         forms.append(_canonical_name(value.replace("-", "")))
     if _LONE_LETTER.search(value):
         forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
+    if _IMPORT_EXPORT.search(value):
+        forms.append(_canonical_name(_IMPORT_EXPORT.sub(" import export ", value)))
     if _INITIALS.search(value):
         forms.append(_canonical_name(_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), value)))
     return tuple(dict.fromkeys(f for f in forms if f))
@@ -294,6 +299,12 @@ def _canonical_once(value: str, org_types: bool = True) -> str | None:
     # vanish (and, canonicalised again, stays the same).
     everything = _words(_SLASHED_FORM.sub("as", anyascii(" ".join(written)).lower()))
     return " ".join(sorted(everything)) or None
+
+
+def ordered_name_words(value: str) -> tuple[str, ...]:
+    """A name's words in the order written: ASCII, lower case, punctuation and hyphens
+    splitting words, dotted abbreviations one word (what initials are read from)."""
+    return tuple(_words(anyascii(value.replace("-", " ")).lower()))
 
 
 def _same(words: list[str]) -> list[str]:

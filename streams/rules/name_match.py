@@ -39,7 +39,9 @@ def check(payment: Payment, context: ScreeningContext) -> list[RuleResult]:
                     "type": "name",
                     "score": hit.score,
                     "listed_name": hit.listed_name,
-                    "words": explain(variant, hit.canonical or variant, context.name_threshold),
+                    "words": explain(
+                        variant, hit.canonical or variant, context.name_threshold, hit.listed_name
+                    ),
                     "source": named_source(entry.source, context.members),
                     "status": entry.status,
                 },

@@ -7,19 +7,29 @@ them); produces one record per word, in the payee's word order then the listed n
 - `same`: the word as written;
 - `spelling`: equal once romanisation variants are folded (kh/h, yo/e, -iy/-y);
 - `sound`: the same word transliterated another way (the same metaphone key);
+- `form`: the same word in another form (INDUSTRY, INDUSTRIES; TRADE, TRADING);
 - `typo`: within the word's typo tolerance;
 - `joined`: the names match run together (SNAP SHOT, SNAPSHOT), not word by word;
-- `generic`: a generic word (trading, organisation) the other name lacks: one side only.
+- `generic`: a generic or function word (trading, organisation, of) the other name lacks:
+  one side only;
+- `contained`: a distinctive word of the longer name beyond the shorter, whose words it
+  all has (streams.watchlist.name_contained): one side only;
+- `initials`: the payee's one word is the initials of the listed name's words, given in
+  the order written (streams.watchlist.name_initials): one record.
 """
 
 from __future__ import annotations
 
 from rapidfuzz.distance import OSA
 
+from streams.model.canonical import ordered_name_words
+from streams.watchlist.name_contained import contained_words
+from streams.watchlist.name_initials import initials, is_initials
 from streams.watchlist.name_score import (
     TOLERATED,
     PreparedName,
     Word,
+    _same_stem,
     _sounds_alike,
     _tolerance,
     _unpaired,
@@ -29,10 +39,15 @@ from streams.watchlist.name_score import (
 Evidence = dict[str, str]
 
 
-def explain(payee: str, listed: str, threshold: float) -> list[Evidence]:
+def explain(payee: str, listed: str, threshold: float, written: str = "") -> list[Evidence]:
     """Word-by-word evidence of a payee's canonical name against a listed canonical name
-    that scored at least `threshold`."""
+    (`written`: the listed name as written, for initials) that scored at least
+    `threshold`."""
     q, c = PreparedName(payee), PreparedName(listed)
+    if payee != listed and written and is_initials(payee) and payee in initials(written):
+        listed_words = " ".join(ordered_name_words(written))
+        return [{"payee": payee, "listed": listed_words, "match": "initials"}]
+    contained = contained_words(q, c) is not None
     left, right = _unpaired(q, c)
     evidence = [{"payee": w, "listed": w, "match": "same"} for w in _paired(q, left)]
     reach = (100.0 - threshold) / 10.0
@@ -54,12 +69,14 @@ def explain(payee: str, listed: str, threshold: float) -> list[Evidence]:
             evidence.append({"payee": a, "listed": best[1][0], "match": how})
         elif generic:
             evidence.append({"payee": a, "match": "generic"})
+        elif contained:
+            evidence.append({"payee": a, "match": "contained"})
         else:
             return _joined(q, c)
     for b, _, generic in rest:
-        if not generic:
+        if not generic and not contained:
             return _joined(q, c)
-        evidence.append({"listed": b, "match": "generic"})
+        evidence.append({"listed": b, "match": "generic" if generic else "contained"})
     return evidence
 
 
@@ -80,7 +97,11 @@ def _how(a: Word, b: Word, sole: bool) -> str:
     if a[1] == b[1]:
         return "spelling"
     within = OSA.distance(a[0], b[0]) <= max(1, _tolerance(a[0], b[0], sole))
-    return "sound" if not within and _sounds_alike(a[0], b[0], sole) else "typo"
+    if within:
+        return "typo"
+    return (
+        "sound" if _sounds_alike(a[0], b[0], sole) else "form" if _same_stem(a[0], b[0]) else "typo"
+    )
 
 
 def _joined(q: PreparedName, c: PreparedName) -> list[Evidence]:

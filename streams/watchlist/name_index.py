@@ -12,6 +12,14 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
+from streams.watchlist.name_contained import (
+    CONTAINED,
+    CONTAINED_WHOLE,
+    CONTAINED_WHOLE_WORDS,
+    contained_score,
+    may_contain,
+)
+from streams.watchlist.name_initials import INITIALS, initials, is_initials
 from streams.watchlist.name_score import PreparedName, letter_budget, score_prepared
 
 # Blocking. Each word of the query contributes the postings of the word itself (when at
@@ -27,6 +35,9 @@ STRETCHES_PER_WORD = 3
 TRIGRAM_POSTINGS_LIMIT = 3000
 COUNT_SLACK = 1
 MAX_CANDIDATES = 300
+# Letter counts by which a contained name may exceed the name containing it (a typo in a
+# long word, name_contained).
+CONTAINED_SLACK = 2
 
 # Letter counts of a name (a-z, 0-9, anything else), and a 64-bit signature of them
 # (which occur, which letters twice) to break ties between candidates cheaply.
@@ -88,7 +99,9 @@ class NameIndex:
         self._prepared: list[PreparedName] = []
         self._letters: LetterCounts = np.zeros((1024, _BINS), dtype=np.uint8)
         self._signatures: npt.NDArray[np.uint64] = np.zeros(1024, dtype=np.uint64)
+        self._distinct: npt.NDArray[np.uint8] = np.zeros(1024, dtype=np.uint8)
         self._exact: dict[str, tuple[int, ...]] = {}  # canonical -> live slots
+        self._initials: dict[str, list[int]] = {}  # a listed name's initials -> slots
         self._word_postings: dict[str, array[int]] = {}  # folded word -> slots
         self._trigram_postings: dict[str, array[int]] = {}  # its trigrams -> slots
 
@@ -111,10 +124,14 @@ class NameIndex:
         if slot == len(self._letters):
             self._letters = np.concatenate([self._letters, np.zeros_like(self._letters)])
             self._signatures = np.concatenate([self._signatures, np.zeros_like(self._signatures)])
+            self._distinct = np.concatenate([self._distinct, np.zeros_like(self._distinct)])
         counts = letter_counts(prepared.letters())
         self._letters[slot] = counts
         self._signatures[slot] = signature(counts)
+        self._distinct[slot] = min(prepared.distinct, 255)
         self._exact[canonical_name] = (*self._exact.get(canonical_name, ()), slot)
+        for letters in initials(listed):
+            self._initials.setdefault(letters, []).append(slot)
         grams: set[str] = set()
         for word in set(prepared.folded):
             _post(self._word_postings, word, slot)
@@ -145,12 +162,21 @@ class NameIndex:
         hits: dict[str, NameHit] = {}
         for slot in self._exact.get(canonical_name, ()):
             self._hit(hits, slot, 100.0)
+        if threshold <= INITIALS and is_initials(canonical_name):
+            for slot in self._initials.get(canonical_name, ()):
+                if self._keys[slot] is not None:
+                    self._hit(hits, slot, INITIALS)
         query = PreparedName(canonical_name)
-        for slot, letters_apart in self._candidates(query, threshold):
+        for slot, letters_apart, word_by_word in self._candidates(query, threshold):
             key = self._keys[slot]
             if key is None or key[1] == canonical_name:
                 continue
-            score = score_prepared(query, self._prepared[slot], letters_apart, threshold)
+            listed = self._prepared[slot]
+            score = 0.0
+            if word_by_word:
+                score = score_prepared(query, listed, letters_apart, threshold)
+            if score < threshold and may_contain(query, listed, threshold):
+                score = max(score, contained_score(query, listed))
             if score >= threshold:
                 self._hit(hits, slot, round(score, 1))
         return sorted(hits.values(), key=lambda h: (-h.score, h.entry_id))
@@ -162,10 +188,11 @@ class NameIndex:
         if entry_id not in hits or hits[entry_id].score < score:
             hits[entry_id] = NameHit(entry_id, self._listed[slot], score, key[1])
 
-    def _candidates(self, query: PreparedName, threshold: float) -> list[tuple[int, int]]:
+    def _candidates(self, query: PreparedName, threshold: float) -> list[tuple[int, int, bool]]:
         """Slots found most often through the query's blocking postings, less those whose
         letter counts alone rule out `threshold`; each with how far its letter counts
-        are from the query's."""
+        are from the query's, and whether they may match word by word (else only as one
+        name contained in the other)."""
         counted: list[array[int]] = []
         spare: list[tuple[int, str]] = []
         for word in dict.fromkeys(query.folded):
@@ -193,7 +220,29 @@ class NameIndex:
         if vowel_budget:
             consonants = np.abs(rows[:, _CONSONANTS] - letters[_CONSONANTS].astype(np.int16))
             close |= (apart <= budget + vowel_budget) & (consonants.sum(axis=1) <= 1)
-        return list(zip(slots[close].tolist(), apart[close].tolist(), strict=True))
+        within = close
+        if threshold <= CONTAINED:
+            # or one name contained in the other: one's letter counts within the other's,
+            # but for a few (a long contained word may have a typo)
+            differ = rows - letters.astype(np.int16)
+            within = (
+                close
+                | (np.maximum(differ, 0).sum(axis=1) <= CONTAINED_SLACK)
+                | (np.maximum(-differ, 0).sum(axis=1) <= CONTAINED_SLACK)
+            )
+        elif threshold <= CONTAINED_WHOLE and query.distinct > CONTAINED_WHOLE_WORDS:
+            # or a whole listed name of one distinctive word fewer within the query's
+            over = np.maximum(rows - letters.astype(np.int16), 0).sum(axis=1)
+            whole = (over <= CONTAINED_SLACK) & (self._distinct[slots] == query.distinct - 1)
+            within = close | whole
+        return list(
+            zip(
+                slots[within].tolist(),
+                apart[within].tolist(),
+                close[within].tolist(),
+                strict=True,
+            )
+        )
 
     def _common_words(
         self, query: PreparedName, spare: list[tuple[int, str]]

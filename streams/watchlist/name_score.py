@@ -50,8 +50,9 @@ SOUND_VOWEL_COUNTS = 2
 # Names run together are compared in every word order of both, up to this many pairs.
 MAX_JOINED_ORDERS = 720
 
-# Romanisation variants of one letter (Cyrillic yo, ye, ya, yu, kha, tse; Greek phi, xi)
-# and the English -ight/-ite spelling, folded alike on both sides; a short i written j,
+# Romanisation variants of one letter (Cyrillic yo, ye, ya, yu, kha, tse; Greek phi, xi;
+# Persian and Arabic ghain/qaf as gh or q, French ou for u: GHARCHAK, QARCHAK; DOUNIA,
+# DUNIA) and the English -ight/-ite spelling, folded alike on both sides; a short i written j,
 # and Russian and Ukrainian adjective endings written yy, iy, ij, yi or ii, become y first.
 _FOLDS = (
     ("yo", "e"),
@@ -63,7 +64,22 @@ _FOLDS = (
     ("ts", "c"),
     ("ks", "x"),
     ("ight", "ite"),
+    ("gh", "q"),
+    ("ou", "u"),
 )
+# Endings of English word forms (plurals, -ing, -ment, -ation...), longest first; not the
+# endings that make another word of a name (ISLAMIC ARMY is not ARMY OF ISLAM).
+_FORM_ENDINGS = tuple(
+    sorted(
+        [
+            *("ations", "ation", "ements", "ement", "ments", "ment", "ities", "ity", "ies"),
+            *("ing", "es", "s", "e", "y"),
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+_STEM_LETTERS = 4
 _ENDING = re.compile(r"(?:yy|iy|yi|ii)$")
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -81,6 +97,15 @@ def fold(word: str) -> str:
         if variant in folded:
             folded = folded.replace(variant, spelling)
     return folded
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word less its longest form ending that leaves four letters or more."""
+    for ending in _FORM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _STEM_LETTERS:
+            return word[: -len(ending)]
+    return word
 
 
 class PreparedName:
@@ -154,7 +179,8 @@ def _word_score(a: str, fa: str, b: str, fb: str, sole: bool, reach: float) -> f
         return 0.0  # a different number is a different name
     allowed = _edits_allowed(tolerance, reach)
     if abs(len(a) - len(b)) > allowed and abs(len(fa) - len(fb)) > allowed:
-        return SOUNDS_EQUAL if _sounds_alike(a, b, sole) else 0.0
+        alike = _sounds_alike(a, b, sole) or (not sole and _same_stem(a, b))
+        return SOUNDS_EQUAL if alike else 0.0
     score = _edits_score(OSA.distance(a, b), tolerance)
     if fa == fb:
         return max(score, FOLDED_EQUAL)
@@ -162,9 +188,19 @@ def _word_score(a: str, fa: str, b: str, fb: str, sole: bool, reach: float) -> f
         # A typo next to a folded spelling can take the folded words further apart than
         # the words as written: the better of the two counts.
         score = max(score, min(_edits_score(OSA.distance(fa, fb), tolerance), FOLDED_EQUAL))
-    if score < SOUNDS_EQUAL and _sounds_alike(a, b, sole):
+    if score < SOUNDS_EQUAL and (_sounds_alike(a, b, sole) or (not sole and _same_stem(a, b))):
         return SOUNDS_EQUAL
     return score
+
+
+def _same_stem(a: str, b: str) -> bool:
+    """Whether two words of five letters or more are one word in two forms (INDUSTRY,
+    INDUSTRIES; MANAGEMENT, MANAGING; TRADE, TRADING): the same stem once an ending is
+    taken off."""
+    # (a stem keeps four letters: words that differ in those never share one)
+    return (
+        a[:_STEM_LETTERS] == b[:_STEM_LETTERS] and min(len(a), len(b)) >= 5 and stem(a) == stem(b)
+    )
 
 
 def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
@@ -183,10 +219,13 @@ def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
 
 def _joined_score(q: PreparedName, c: PreparedName) -> float:
     """Score of two names run together, in the best word order of each: JOINED_EQUAL less
-    5 for an edit (never in a number), or 0 beyond one edit."""
+    5 for an edit (never in a number, nor in names with a letter alone), or 0 beyond."""
     if math.factorial(len(q.words)) * math.factorial(len(c.words)) > MAX_JOINED_ORDERS:
         return 0.0
-    best = 2
+    # A letter alone is an initial: run together, names differing by one are W G and G R,
+    # RIM GROUP INVESTMENTS I and RIM GROUP INVESTMENTS, not one name spaced two ways.
+    allowed = 0 if any(len(w) == 1 for w in (*q.words, *c.words)) else 1
+    best = allowed + 1
     for left in {"".join(p) for p in permutations(q.folded)}:
         for right in {"".join(p) for p in permutations(c.folded)}:
             edits = OSA.distance(left, right, score_cutoff=1)
@@ -201,7 +240,7 @@ def _joined_score(q: PreparedName, c: PreparedName) -> float:
                 best = edits
                 if best == 0:
                     return JOINED_EQUAL
-    return JOINED_EQUAL - 5.0 * best if best <= 1 else 0.0
+    return JOINED_EQUAL - 5.0 * best if best <= allowed else 0.0
 
 
 Word = tuple[str, str, bool]  # as written, folded, generic

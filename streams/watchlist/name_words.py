@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
-from rigour.text import metaphone
+from rigour.text import is_stopword, metaphone
 
 # Words that describe what an organisation is or does rather than which one it is, in the
 # languages of the lists screened (English, Spanish, Portuguese, French, Italian, German,
@@ -51,6 +51,10 @@ ACTIVITY_WORDS = frozenset(
     ]
 )
 GENERIC_WORDS = KIND_WORDS | ACTIVITY_WORDS
+# Function words (articles, prepositions: AL, EL, DE, DEL, OF, THE, FOR) weigh as words of
+# kind: they join a name's words and carry none of it (AL-SHABAAB is SHABAAB, BANCO DE
+# VENEZUELA is BANCO VENEZUELA). rigour's list of them (rigour.text.is_stopword), in the
+# languages of the lists screened.
 
 
 def _deletions(word: str) -> set[str]:
@@ -81,9 +85,9 @@ for _word in GENERIC_WORDS:
 
 @lru_cache(maxsize=65536)
 def is_generic(word: str) -> bool:
-    """Whether a canonical word is a generic word, or one misspelt (of five letters or
-    more, within one edit: GRUPO written GTUPO)."""
-    if word in GENERIC_WORDS:
+    """Whether a canonical word is a generic word or a function word, or a generic word
+    misspelt (of five letters or more, within one edit: GRUPO written GTUPO)."""
+    if word in GENERIC_WORDS or is_stopword(word):
         return True
     if len(word) < 5:
         return False
@@ -101,8 +105,8 @@ def is_generic(word: str) -> bool:
 @lru_cache(maxsize=65536)
 def is_kind(word: str) -> bool:
     """Whether a generic word says what sort of body an organisation is (or is one such
-    word misspelt), not what it does."""
-    if word in KIND_WORDS:
+    word misspelt) or is a function word, not what it does."""
+    if word in KIND_WORDS or is_stopword(word):
         return True
     return word not in ACTIVITY_WORDS and any(
         OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7

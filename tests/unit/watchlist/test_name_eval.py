@@ -3,7 +3,7 @@ targets: variants of listed names found overall and in every class, unlisted rea
 seldom held, the right entry named first. Run with `pytest -s` to see the table.
 
 Aliases (the list's own other names for an organisation: translations, acronyms, former
-names) are found 21.3 % of the time; the target is 30 %, not yet met: this test keeps
+names) are found 24.9 % of the time; the target is 30 %, not yet met: this test keeps
 the measured floor so that it cannot silently fall.
 """
 
@@ -25,7 +25,7 @@ from tests.unit.watchlist.name_eval import (
 )
 from tests.unit.watchlist.name_variants import CLASSES
 
-ALIASES_FLOOR = 0.21
+ALIASES_FLOOR = 0.24
 
 
 def _report(kind: str) -> str:

@@ -42,3 +42,30 @@ def test_names_matched_run_together_are_one_record() -> None:
     assert words("Snapshot Studios", "Snap Shot Studio") == [
         {"payee": "snapshot studios", "listed": "shot snap studio", "match": "joined"}
     ]
+
+
+def test_words_in_another_form_and_function_words() -> None:
+    assert words("Ammunition Industry Group", "Ammunition Industries Group") == [
+        {"payee": "ammunition", "listed": "ammunition", "match": "same"},
+        {"payee": "group", "listed": "group", "match": "same"},
+        {"payee": "industry", "listed": "industries", "match": "form"},
+    ]
+    assert {"listed": "al", "match": "generic"} in words("Shabaab", "Al-Shabaab")
+
+
+def test_a_listed_name_contained_in_the_payees_says_which_words_are_more() -> None:
+    assert words("Mahab Ghodss Consulting Tehran", "Mahab Ghodss Consulting Company") == [
+        {"payee": "consulting", "listed": "consulting", "match": "same"},
+        {"payee": "ghodss", "listed": "ghodss", "match": "same"},
+        {"payee": "mahab", "listed": "mahab", "match": "same"},
+        {"payee": "tehran", "match": "contained"},
+    ]
+
+
+def test_initials_are_one_record_with_the_listed_words_in_order() -> None:
+    listed = "National Iranian Tanker Company"
+    canonical_listed = canonical.name(listed)
+    assert canonical_listed is not None
+    assert explain("nitc", canonical_listed, 88.0, listed) == [
+        {"payee": "nitc", "listed": "national iranian tanker company", "match": "initials"}
+    ]
