@@ -15,6 +15,7 @@ from streams.model.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, remembe
 from streams.model.payer_ref import payer_ref
 from streams.model.payment_check import surely_valid
 from streams.model.schemas import SchemaError, validator
+from streams.model.timestamps import iso, iso_of_text
 
 MAX_PAYMENT_BYTES = 64 * 1024
 _RFC3339 = re.compile(
@@ -46,6 +47,13 @@ class Payment:
     payee_raw: dict[str, str]
     payee: CanonicalPayee
     payer_key: bytes | None = field(default=None, repr=False, compare=False)
+    # `iso(ts)` when it could be read off the message's own text (see `ts_text`).
+    ts_written: str | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ts_text(self) -> str:
+        """`ts` as output messages write it (`streams.model.timestamps.iso`)."""
+        return self.ts_written if self.ts_written is not None else iso(self.ts)
 
     @property
     def payer_ref(self) -> str | None:
@@ -147,8 +155,9 @@ def payment_from_document(
             "MEMBER_MISMATCH",
             f"member_id {member!r} does not match topic member {expected_member!r}",
         )
+    ts_raw = document["ts"]
     try:
-        ts = parse_timestamp(document["ts"])
+        ts = parse_timestamp(ts_raw)
     except ValueError as exc:
         raise PaymentError("INVALID_TIMESTAMP", str(exc)) from None
     try:
@@ -173,4 +182,5 @@ def payment_from_document(
         payee_raw={k: v for k, v in document["payee"].items() if isinstance(v, str)},
         payee=payee,
         payer_key=payer_key,
+        ts_written=iso_of_text(ts_raw),
     )
