@@ -11,7 +11,11 @@ from typing import Any
 
 import orjson
 
-from streams.model.payee import PAYEE_IDENTIFIER_FIELDS, CanonicalPayee, remembered_payee
+from streams.model.payee import (
+    PAYEE_IDENTIFIER_FIELDS,
+    CanonicalPayee,
+    remembered_payee,
+)
 from streams.model.payer_ref import payer_ref
 from streams.model.payment_check import surely_valid
 from streams.model.schemas import SchemaError, validator
@@ -166,6 +170,7 @@ def payment_from_document(
         raise PaymentError("INVALID_AMOUNT", str(exc)) from None
     # A payee whose identifiers are all malformed (a bad IBAN) is still screened: it
     # matches nothing, and the invalid identifiers are counted.
+    # Both checks above passed: every field of the payee the schema names is a string.
     payee = remembered_payee(document["payee"])
     payer = document.get("payer")
     payer_id = payer.get("id") if isinstance(payer, dict) else None
