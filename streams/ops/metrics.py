@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 
-from streams.ops.metric_batches import count, observe
+from streams.ops.metric_batches import count
 
 if TYPE_CHECKING:
     from streams.rules.policy import Verdict
@@ -284,7 +284,7 @@ def observe_decision(member: str, verdict: Verdict, latency_s: float) -> None:
     for reason in verdict.reasons:
         _count_reason(reason)
     if latency_s >= 0:
-        observe(DECISION_LATENCY, latency_s)
+        DECISION_LATENCY.observe(latency_s)
     else:
         count(FUTURE_EVENT_TIME)
 

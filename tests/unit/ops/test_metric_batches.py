@@ -16,8 +16,8 @@ REASON = {"code": "WATCHLIST_MATCH", "type": "iban", "source": "ofac"}
 
 
 def samples() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    """Every value of the series the helpers below touch."""
-    wanted = ("screening_payments_consumed", "screening_decision", "screening_reasons")
+    """Every value of the counters the helpers below touch (histograms observe at once)."""
+    wanted = ("screening_payments_consumed", "screening_decisions", "screening_reasons")
     wanted += ("screening_watchlist_hits", "screening_dead_letters", "screening_future")
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
