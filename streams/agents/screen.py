@@ -19,6 +19,7 @@ import faust
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, route_in_batches, source_of
 from streams.kafka import topics
+from streams.ops.metric_batches import batched
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import StageBatches
@@ -39,9 +40,10 @@ def register_screen_agent(
         assert member is not None  # the agent reads payments.<member> topics only
         route = processor.route
         out: list[OutRecord] = []
-        for record in records:
-            source = Source(topic, partition, record.offset, record.key)
-            out += route(record.value or b"", source, member)
+        with batched():
+            for record in records:
+                source = Source(topic, partition, record.offset, record.key)
+                out += route(record.value or b"", source, member)
         return out
 
     batches = StageBatches.for_app(processor.app_id, app.conf.topic_partitions)

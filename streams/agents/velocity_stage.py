@@ -17,6 +17,7 @@ from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, route_in_batches, source_of
 from streams.faust_ext.raw_schema import RawSchema
 from streams.kafka import topics
+from streams.ops.metric_batches import batched
 from streams.pipeline.processor import PaymentProcessor
 from streams.pipeline.records import OutRecord, Source
 from streams.pipeline.stage_batches import StageBatches
@@ -166,9 +167,10 @@ def _register_stage(
     def handle_batch(topic: str, partition: int, records: Sequence[Any]) -> list[OutRecord]:
         state = stage_table.at(partition)
         out: list[OutRecord] = []
-        for record in records:
-            source = Source(topic, partition, record.offset, record.key)
-            out += processor.run_stage(stage, record.value or b"", state, source)
+        with batched():
+            for record in records:
+                source = Source(topic, partition, record.offset, record.key)
+                out += processor.run_stage(stage, record.value or b"", state, source)
         return out
 
     route_in_batches(

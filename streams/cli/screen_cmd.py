@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from streams.velocity.rule_set import RuleSet
 from streams.velocity.rules_file import load_rules
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
+from streams.worker.heap import YOUNG_THRESHOLD
 
 
 @click.command()
@@ -42,6 +44,12 @@ def screen(watchlist_file: Path, rules_file: Path | None) -> None:
     )
     index = WatchlistIndex()
     index.load((entry, encoded) for _, _, entry, encoded in read_entries(watchlist_file))
+    # The loaded watchlist kept out of the collector's scans and the youngest generation
+    # collected less often, as in the worker (streams/worker/heap.py): the older
+    # collections walked the whole index again and again, a sixth of the CPU per name.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
     processor = PaymentProcessor.from_settings(index, settings)
     processor.rules = rule_set
     out, err = sys.stdout.buffer, sys.stderr.buffer

@@ -46,6 +46,11 @@ _RUN = re.compile(r"[0-9](?:[ .\-]?[0-9]){12,}")
 # a superset of _RUN that a plain character class finds four times faster.
 _MAYBE_RUN = re.compile(r"[0-9][0-9 .\-]{11,}[0-9]")
 _MAYBE_RUN_BYTES = re.compile(rb"[0-9][0-9 .\-]{11,}[0-9]")
+# Cheaper still, and a superset of that: 13 characters in a row that are digits or
+# separators, found with a byte translation and a substring search (a fifth of the regex's
+# time on a payment, which nearly never holds such a run).
+_RUN_CHARACTERS = bytes(ord("0") if chr(b) in "0123456789 .-" else ord("x") for b in range(256))
+_SHORTEST_RUN = b"0" * MIN_DIGITS
 
 # Luhn's doubled digit: 2d, less 9 when that has two digits.
 _DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
@@ -99,6 +104,8 @@ def mask_card_bytes(raw: bytes) -> bytes:
     """`mask_card_numbers` on bytes, valid UTF-8 or not: only ASCII digits, separators and
     letters are read and only ASCII digits replaced, so every other byte stays as it was.
     Returns `raw` itself when it holds no card number."""
+    if _SHORTEST_RUN not in raw.translate(_RUN_CHARACTERS):
+        return raw
     if _MAYBE_RUN_BYTES.search(raw) is None:
         return raw
     # Latin-1 maps every byte to one character and back, whatever the encoding was.

@@ -59,11 +59,11 @@ def index_key(kind: str, value: str) -> str:
 def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
     """Canonicalise a decoded payee object; values that are not valid identifiers of their
     kind (a bad IBAN, a malformed email) are listed in `invalid` and never matched."""
-    raw = {
-        f: v.strip()
-        for f in (*PAYEE_IDENTIFIER_FIELDS, "acquirer_id", "country")
-        if isinstance(v := payee.get(f), str) and v.strip()
-    }
+    raw: dict[str, str] = {}
+    for f in _CANONICAL_INPUTS:
+        v = payee.get(f)
+        if isinstance(v, str) and (v := v.strip()):
+            raw[f] = v
     identifiers: dict[str, str] = {}
     probes: list[LookupKey] = []
     invalid: list[str] = []
@@ -127,12 +127,12 @@ def canonical_payee(payee: Mapping[str, object]) -> CanonicalPayee:
     )
 
 
-def remembered_payee(payee: Mapping[str, object]) -> CanonicalPayee:
-    """`canonical_payee(payee)`, remembered for the last `REMEMBERED_PAYEES` payees by the
-    values of the fields it reads (canonicalisation is a pure function of them; the
-    result is shared, and nothing changes it)."""
-    values = tuple([v if isinstance(v, str) else None for v in map(payee.get, _CANONICAL_INPUTS)])
-    return _canonical_of(values)
+def remembered_payee(payee: Mapping[str, str]) -> CanonicalPayee:
+    """`canonical_payee(payee)` of a payee the payment schema accepted (every field it
+    names a string), remembered for the last `REMEMBERED_PAYEES` payees by the values of
+    the fields it reads (canonicalisation is a pure function of them; the result is
+    shared, and nothing changes it)."""
+    return _canonical_of(tuple(map(payee.get, _CANONICAL_INPUTS)))
 
 
 @lru_cache(maxsize=REMEMBERED_PAYEES)

@@ -52,9 +52,10 @@ IDENTIFIER_KEYS = frozenset(
 )
 
 
-def surely_valid(document: dict[str, Any]) -> bool:
+def surely_valid(document: dict[str, Any], payee_checked: bool = False) -> bool:
     """True when the payment schema accepts `document` and its payee has an identifier
-    that is not blank (False: ask the checks that say why not)."""
+    that is not blank (False: ask the checks that say why not). `payee_checked`: this
+    check accepted a payee with the same fields before, so it is not checked again."""
     for key in _REQUIRED:
         if key not in document:
             return False
@@ -80,7 +81,7 @@ def surely_valid(document: dict[str, Any]) -> bool:
             return False
     if "payer" in document and not _payer_ok(document["payer"]):
         return False
-    return _payee_ok(document["payee"])
+    return payee_checked or _payee_ok(document["payee"])
 
 
 def _amount_ok(amount: object) -> bool:

@@ -8,7 +8,7 @@ cannot explode the series count.
 
 The hot path calls the helpers below (`payment_consumed`, `observe_decision`,
 `dead_letter`), which cache the labelled children instead of resolving `.labels()` on
-every message.
+every message, and count once per batch inside `streams.ops.metric_batches.batched`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
+
+from streams.ops.metric_batches import count
 
 if TYPE_CHECKING:
     from streams.rules.policy import Verdict
@@ -249,7 +251,7 @@ def payment_consumed(member: str) -> None:
     child = _consumed.get(member)
     if child is None:
         child = _consumed[member] = PAYMENTS_CONSUMED.labels(_member_label(member))
-    child.inc()
+    count(child)
 
 
 def dead_letter(member: str, reason: str) -> None:
@@ -258,7 +260,7 @@ def dead_letter(member: str, reason: str) -> None:
     child = _dead.get(key)
     if child is None:
         child = _dead[key] = DEAD_LETTERS.labels(_member_label(member), reason)
-    child.inc()
+    count(child)
 
 
 def reason_labels(reason: Mapping[str, Any]) -> tuple[str, str, str]:
@@ -278,13 +280,13 @@ def observe_decision(member: str, verdict: Verdict, latency_s: float) -> None:
     child = _decided.get(key)
     if child is None:
         child = _decided[key] = DECISIONS.labels(_member_label(member), verdict.decision)
-    child.inc()
+    count(child)
     for reason in verdict.reasons:
         _count_reason(reason)
     if latency_s >= 0:
         DECISION_LATENCY.observe(latency_s)
     else:
-        FUTURE_EVENT_TIME.inc()
+        count(FUTURE_EVENT_TIME)
 
 
 def _count_reason(reason: Mapping[str, Any]) -> None:
@@ -292,7 +294,7 @@ def _count_reason(reason: Mapping[str, Any]) -> None:
     child = _reasons.get(labels)
     if child is None:
         child = _reasons[labels] = REASONS.labels(*labels)
-    child.inc()
+    count(child)
     code = labels[0]
     if code.startswith(WATCHLIST_PREFIX) and ("source" in reason or code == SEALED_CODE):
         # as the reason names it: `coalition` for a member's entry, `sealed` for a sealed one
@@ -300,9 +302,9 @@ def _count_reason(reason: Mapping[str, Any]) -> None:
         hit = _hits.get(source)
         if hit is None:
             hit = _hits[source] = WATCHLIST_HITS.labels(_source_label(source))
-        hit.inc()
+        count(hit)
     elif code == "INTERNAL_ERROR":
-        _rule_error.inc()
+        count(_rule_error)
 
 
 _newest_record_ms = 0

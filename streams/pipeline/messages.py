@@ -25,7 +25,7 @@ def decision_document(
         "decided_at": iso(decided_at),
         "watchlist_version": watchlist_version,
         "payee_key": payment.payee.key,
-        "ts": iso(payment.ts),
+        "ts": payment.ts_text,
     }
     if verdict.overrides:
         document["overrides"] = list(verdict.overrides)

@@ -10,6 +10,10 @@ from streams.kafka import topics
 from streams.ops import metrics
 from streams.pipeline.records import Headers, OutRecord
 
+# A remembered record: topic, key, value and headers (a tuple is a third of the cost of
+# an OutRecord to build, and nearly every remembered record is never recalled).
+Kept = tuple[str, bytes | None, bytes, Headers]
+
 # On every decision record: the digest of the masked payment it decided, so a worker that
 # reads the decision back can tell a redelivery of that payment from a different payment
 # reusing the txn_id.
@@ -37,7 +41,7 @@ class RecentDecisions:
     the digest of the payment decided; least recently decided or recalled first out."""
 
     def __init__(self, capacity: int) -> None:
-        self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[OutRecord]]] = OrderedDict()
+        self._recent: OrderedDict[tuple[str, str], tuple[bytes, list[Kept]]] = OrderedDict()
         self._capacity = capacity
 
     def __len__(self) -> int:
@@ -52,7 +56,7 @@ class RecentDecisions:
             return None
         self._recent.move_to_end(cache_key)
         metrics.REDELIVERIES.inc()
-        return cached[1]
+        return [OutRecord(*kept) for kept in cached[1]]
 
     def remember(self, member: str, txn_id: str, digest: bytes, records: list[OutRecord]) -> None:
         """Keep `records` as what the payment with this digest got, forgetting the least
@@ -60,9 +64,7 @@ class RecentDecisions:
         cache_key = (member, txn_id)
         # orjson's output keeps a page-sized allocation while it lives: retained copies
         # are made compact, or 100,000 remembered decisions would cost ~800 MB.
-        compact = [
-            OutRecord(r.topic, r.key, bytes(memoryview(r.value)), r.headers) for r in records
-        ]
+        compact = [(r.topic, r.key, bytes(memoryview(r.value)), r.headers) for r in records]
         self._keep(cache_key, digest, compact)
 
     def remember_read_back(self, member: str, txn_id: str, digest: bytes, value: bytes) -> None:
@@ -76,9 +78,10 @@ class RecentDecisions:
             if len(kept[1]) > 1:
                 self._recent[cache_key] = (digest, kept[1][-1:])
             return
-        self._keep(cache_key, digest, [decision_record(member, txn_id, value, digest)])
+        topic = topics.decisions_topic(member)
+        self._keep(cache_key, digest, [(topic, txn_id.encode(), value, digest_headers(digest))])
 
-    def _keep(self, cache_key: tuple[str, str], digest: bytes, records: list[OutRecord]) -> None:
+    def _keep(self, cache_key: tuple[str, str], digest: bytes, records: list[Kept]) -> None:
         self._recent[cache_key] = (digest, records)
         if len(self._recent) > self._capacity:
             self._recent.popitem(last=False)

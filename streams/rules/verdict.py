@@ -14,6 +14,9 @@ from streams.rules.policy import Verdict, decide
 
 log = logging.getLogger(__name__)
 
+# The verdict without reasons (what `decide` makes of no results), shared: it is frozen.
+ALLOW = decide(())
+
 
 def screen(
     payment: Payment,
@@ -26,13 +29,16 @@ def screen(
     stages); produces the verdict. A rule that raises holds the payment (fail closed)
     with an INTERNAL_ERROR reason naming the rule; for a member that chose `fail_open`
     the reason is kept but allows."""
-    results = with_error_effect(extra, fail_open)
+    results = with_error_effect(extra, fail_open) if extra else []
     for rule_name, rule in rules:
         try:
             results.extend(rule(payment, context))
         except Exception as exc:  # a rule bug must hold the payment, never drop it
             log.exception("rule %s failed on txn %s", rule_name, payment.txn_id)
             results.append(internal_error(rule_name, exc, fail_open))
+    if not results:
+        # Most payments: nothing matched, so nothing to order, override or merge.
+        return ALLOW
     kept, applied = apply_overrides(payment, context, results)
     verdict = decide(kept)
     return replace(verdict, overrides=applied) if applied else verdict
