@@ -44,6 +44,7 @@ class Settings:
     redelivery_window_s: float = 600.0
     fail_open_members: frozenset[str] = frozenset()
     fetch_max_wait_ms: int = 5
+    fetch_min_bytes: int = 1
     # Payments one partition hands to the decision path in one call (streams.faust_ext.batch_path).
     batch_max: int = 500
     broker_bin: Path | None = None
@@ -98,6 +99,9 @@ class Settings:
             ),
             fail_open_members=frozenset(_members(env, "SCREENING_FAIL_OPEN_MEMBERS")),
             fetch_max_wait_ms=fetch_max_wait_ms,
+            fetch_min_bytes=_int(
+                env, "SCREENING_FETCH_MIN_BYTES", cls.fetch_min_bytes, 1, 64 * 1024 * 1024
+            ),
             watchlist_snapshot_interval_s=_float(
                 env,
                 "SCREENING_WATCHLIST_SNAPSHOT_INTERVAL",

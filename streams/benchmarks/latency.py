@@ -3,6 +3,7 @@ each payment's decision latency, and which two instants it spans (see `stamps`).
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -26,6 +27,10 @@ from streams.settings import Settings
 
 # How long the phase waits for the last decisions once every payment was offered.
 DRAIN_S = 120.0
+# The receiving thread's longest wait for a decision before it looks whether to stop.
+RECEIVE_WAIT_S = 0.2
+# The shortest sleep between sends: at 2,000/s, two payments a tick.
+SEND_TICK_S = 0.001
 
 
 def paced_latency(
@@ -52,34 +57,45 @@ def paced_latency(
             kind, record_ms = msg.timestamp()
             sent[msg.key()] = Stamp(kind, record_ms, handed[msg.key()])
 
-    out = Producer({**settings.kafka_client_config(), "linger.ms": 0})
-    with Tail(settings, [topics.decisions_topic(m) for m in config.members]) as tail:
-
-        def take(timeout_s: float) -> None:
-            for arrival in tail.poll(timeout_s):
-                if arrival.key in handed and arrival.key not in received:
-                    received[arrival.key] = arrival.stamp
-
-        started = time.perf_counter()
-        payments = synthetic.payments(config.members, count, (), 0.0, seed=99)
-        for i, payment in enumerate(payments):
-            payment["txn_id"] = f"lat-{tag}{i}"
-            key = payment["txn_id"].encode()
-            handed[key] = wall_ms()
-            out.produce(
+    # Made before the clock starts: the load generator shares the machine's cores with the
+    # broker and the workers, and every bit of its CPU in the phase is taken from them.
+    offered = []
+    for i, payment in enumerate(synthetic.payments(config.members, count, (), 0.0, seed=99)):
+        payment["txn_id"] = f"lat-{tag}{i}"
+        offered.append(
+            (
                 topics.payments_topic(payment["member_id"]),
                 orjson.dumps(payment),
-                key,
-                on_delivery=delivered,
+                payment["txn_id"].encode(),
             )
+        )
+    out = Producer({**settings.kafka_client_config(), "linger.ms": 0})
+    with Tail(settings, [topics.decisions_topic(m) for m in config.members]) as tail:
+        stop_at = [float("inf")]
+
+        def take() -> None:
+            # A thread of its own, blocked in librdkafka until a decision arrives: polling
+            # between sends with sub-millisecond timeouts kept most of a core busy.
+            while len(received) < count and time.monotonic() < stop_at[0]:
+                for arrival in tail.poll(RECEIVE_WAIT_S):
+                    if arrival.key in handed and arrival.key not in received:
+                        received[arrival.key] = arrival.stamp
+
+        receiver = threading.Thread(target=take, name="bench-latency-tail", daemon=True)
+        receiver.start()
+        started = time.perf_counter()
+        for i, (topic, value, key) in enumerate(offered):
+            ahead = i / rate - (time.perf_counter() - started)
+            if ahead > 0:
+                # Whole ticks: each payment's latency runs from its own append, so sending
+                # the payments of one tick together changes what is offered, not measured.
+                time.sleep(max(ahead, SEND_TICK_S))
+            handed[key] = wall_ms()
+            out.produce(topic, value, key, on_delivery=delivered)
             out.poll(0)
-            take(0.0)
-            while (ahead := (i + 1) / rate - (time.perf_counter() - started)) > 0:
-                take(ahead)
         out.flush(30)
-        deadline = time.monotonic() + DRAIN_S
-        while len(received) < count and time.monotonic() < deadline:
-            take(0.2)
+        stop_at[0] = time.monotonic() + DRAIN_S
+        receiver.join()
     figures, broker = latencies(sent, received)
     return {
         "offered_eps": rate,

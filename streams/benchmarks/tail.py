@@ -54,8 +54,13 @@ class Tail:
 
     def poll(self, timeout_s: float) -> list[Arrival]:
         """The records that arrive within `timeout_s` (returns as soon as some have)."""
-        batch = self.consumer.consume(num_messages=10_000, timeout=max(0.0, timeout_s))
+        # librdkafka's batch consume waits for its whole batch or the timeout, so the first
+        # record is waited for alone (woken by its arrival) and the rest taken at once.
+        first = self.consumer.poll(max(0.0, timeout_s))
+        if first is None:
+            return []
         now = wall_ms()
+        batch = [first, *self.consumer.consume(num_messages=10_000, timeout=0)]
         arrivals = []
         for message in batch:
             if message.error() is None:

@@ -15,15 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 
-def adapt_fetch_wait(fetcher: Any, busy_ms: int, idle_ms: int) -> None:
-    """Make aiokafka's `fetcher` ask for `idle_ms` after a fetch that brought nothing while
-    no records are buffered, and `busy_ms` otherwise."""
+def adapt_fetch_wait(fetcher: Any, busy_ms: int, idle_ms: int, busy_min_bytes: int = 1) -> None:
+    """Make aiokafka's `fetcher` ask for `idle_ms` (and any byte) after a fetch that brought
+    nothing while no records are buffered, and `busy_ms` (and `busy_min_bytes`) otherwise."""
     fetch = fetcher._proc_fetch_request
 
     async def fetched(assignment: Any, node_id: int, request: Any) -> bool:
         new = bool(await fetch(assignment, node_id, request))
-        # Read by aiokafka when it builds the next fetch request, right after this.
-        fetcher._fetch_max_wait_ms = busy_ms if new or fetcher._records else idle_ms
+        # Read by aiokafka when it builds the next fetch request, right after this. An idle
+        # fetch takes the first byte: waiting for more there would hold the first payment
+        # after a quiet spell for the whole idle wait.
+        busy = new or bool(fetcher._records)
+        fetcher._fetch_max_wait_ms = busy_ms if busy else idle_ms
+        fetcher._fetch_min_bytes = busy_min_bytes if busy else 1
         return new
 
     fetcher._proc_fetch_request = fetched

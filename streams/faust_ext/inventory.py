@@ -192,6 +192,13 @@ INVENTORY: tuple[Internal, ...] = (
         "is changed without rebuilding Faust's consumer arguments.",
     ),
     Internal(
+        "aiokafka.consumer.consumer.AIOKafkaConsumer",
+        "_fetch_min_bytes",
+        (f"{_THREAD}._create_worker_consumer",),
+        "Read by aiokafka when it starts its fetcher, as the wait is: the bytes a fetch "
+        "waits for (SCREENING_FETCH_MIN_BYTES), which Faust does not pass.",
+    ),
+    Internal(
         "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread",
         "_consumer",
         (f"{_THREAD}.on_start",),
@@ -215,6 +222,13 @@ INVENTORY: tuple[Internal, ...] = (
         "_fetch_max_wait_ms",
         ("streams.faust_ext.fetch_wait:adapt_fetch_wait",),
         "The wait each fetch request is built with: longer while idle, on Apache Kafka.",
+    ),
+    Internal(
+        "aiokafka.consumer.fetcher.Fetcher",
+        "_fetch_min_bytes",
+        ("streams.faust_ext.fetch_wait:adapt_fetch_wait",),
+        "The bytes each fetch request waits for: one while idle, so that the idle wait "
+        "never holds the first payment after a quiet spell.",
     ),
     Internal(
         "aiokafka.consumer.fetcher.Fetcher",

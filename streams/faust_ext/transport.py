@@ -32,6 +32,7 @@ from streams.settings import Settings
 log = logging.getLogger(__name__)
 
 FETCH_MAX_WAIT_ATTR = "screening_fetch_max_wait_ms"
+FETCH_MIN_BYTES_ATTR = "screening_fetch_min_bytes"
 IDLE_FETCH_WAIT_ATTR = "screening_idle_fetch_wait_ms"
 READ_PAST_ENDS_ATTR = "screening_read_past_end_offsets"
 NATIVE_CONFIG_ATTR = "screening_native_producer_config"
@@ -43,6 +44,13 @@ def set_fetch_max_wait(app: Any, wait_ms: int) -> None:
     """Make `app`'s worker consumer wait at most `wait_ms` for a fetch's data (the
     settings' `fetch_max_wait_ms`); without it, the settings' default."""
     setattr(app, FETCH_MAX_WAIT_ATTR, wait_ms)
+
+
+def set_fetch_min_bytes(app: Any, min_bytes: int) -> None:
+    """Make the broker hold `app`'s worker consumer's fetch until `min_bytes` arrived or
+    the fetch wait passed (the settings' `fetch_min_bytes`): the batch closes when full or
+    after the wait."""
+    setattr(app, FETCH_MIN_BYTES_ATTR, min_bytes)
 
 
 def set_idle_fetch_wait(app: Any, wait_ms: int | None) -> None:
@@ -66,9 +74,10 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         await super().on_start()
         idle_ms = getattr(self.app, IDLE_FETCH_WAIT_ATTR, None)
         busy_ms = getattr(self.app, FETCH_MAX_WAIT_ATTR, Settings.fetch_max_wait_ms)
+        min_bytes = getattr(self.app, FETCH_MIN_BYTES_ATTR, Settings.fetch_min_bytes)
         fetcher = getattr(self._consumer, "_fetcher", None)
         if idle_ms is not None and idle_ms > busy_ms and fetcher is not None:
-            adapt_fetch_wait(fetcher, busy_ms, idle_ms)
+            adapt_fetch_wait(fetcher, busy_ms, idle_ms, min_bytes)
 
     def highwater(self, tp: Any) -> int:
         """The partition's end offset, or -1 when it is no longer assigned.
@@ -101,6 +110,9 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         # aiokafka reads this when it starts its fetcher, which happens after creation.
         consumer._fetch_max_wait_ms = getattr(
             self.app, FETCH_MAX_WAIT_ATTR, Settings.fetch_max_wait_ms
+        )
+        consumer._fetch_min_bytes = getattr(
+            self.app, FETCH_MIN_BYTES_ATTR, Settings.fetch_min_bytes
         )
         return consumer
 

@@ -11,6 +11,7 @@ from streams.faust_ext.conductor import set_resubscribe_delay
 from streams.faust_ext.raw_schema import RawSchema
 from streams.faust_ext.transport import (
     set_fetch_max_wait,
+    set_fetch_min_bytes,
     set_idle_fetch_wait,
     set_read_past_end_offsets,
     use_native_producer,
@@ -65,6 +66,7 @@ def create_app(
     )
     set_resubscribe_delay(app, RESUBSCRIBE_DELAY_S)
     set_fetch_max_wait(app, settings.fetch_max_wait_ms)
+    set_fetch_min_bytes(app, settings.fetch_min_bytes)
     set_idle_fetch_wait(app, IDLE_FETCH_WAIT_MS if profile.kind == KAFKA else None)
     set_read_past_end_offsets(app, profile.read_past_end_offsets)
     use_native_producer(app, settings.kafka_client_config())
