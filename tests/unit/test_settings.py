@@ -69,6 +69,8 @@ def test_reads_os_environ_when_no_mapping(monkeypatch: pytest.MonkeyPatch) -> No
         ("KAFKA_SSL_CAFILE", "/etc/ca.pem", "ssl_cafile", "/etc/ca.pem"),
         ("SCREENING_FETCH_MAX_WAIT_MS", "0", "fetch_max_wait_ms", 0),
         ("SCREENING_FETCH_MAX_WAIT_MS", "10000", "fetch_max_wait_ms", 10_000),
+        ("SCREENING_FETCH_MIN_BYTES", "1", "fetch_min_bytes", 1),
+        ("SCREENING_FETCH_MIN_BYTES", "65536", "fetch_min_bytes", 65_536),
         ("SCREENING_BATCH_MAX", "1", "batch_max", 1),
         ("SCREENING_BATCH_MAX", "2000", "batch_max", 2000),
         ("SCREENING_BROKER_BIN", "/opt/tansu", "broker_bin", Path("/opt/tansu")),
@@ -104,6 +106,7 @@ def test_members(value: str, expected: tuple[str, ...]) -> None:
         "SCREENING_TOPIC_PARTITIONS",
         "SCREENING_DISCOVERY_INTERVAL",
         "SCREENING_FETCH_MAX_WAIT_MS",
+        "SCREENING_FETCH_MIN_BYTES",
         "SCREENING_BATCH_MAX",
     ],
 )
