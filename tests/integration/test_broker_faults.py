@@ -30,7 +30,14 @@ from streams.kafka import topics
 from streams.kafka.child_process import die_with_parent
 from streams.settings import Settings
 from tests.factories import identifier, payment_bytes, watchlist_entry
-from tests.integration.harness import WorkerProcess, prepare_members, produce, unique, wait_until
+from tests.integration.harness import (
+    WorkerProcess,
+    prepare_members,
+    produce,
+    txn_tag,
+    unique,
+    wait_until,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -291,7 +298,7 @@ def test_two_leader_sigkills_in_a_stream_of_100000_payments(
 ) -> None:
     started = time.monotonic()
     settings = Settings(bootstrap_servers=cluster.bootstrap)
-    member, tag = unique("brokerfault"), unique("b").split("-")[1]
+    member, tag = unique("brokerfault"), txn_tag("b")
     listed = [watchlist_entry(f"{tag}-listed", [identifier("merchant_id", f"MID-{tag}-7")])]
     prepare_members(settings, [member], listed)
     payments_topic, decisions_topic = topics.payments_topic(member), topics.decisions_topic(member)

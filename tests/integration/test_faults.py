@@ -28,7 +28,14 @@ from streams.velocity.rules_topic import publish_rules
 from streams.watchlist.file import read_entries
 from streams.watchlist.index import WatchlistIndex
 from tests.factories import identifier, payment_bytes, timestamp, velocity_rule, watchlist_entry
-from tests.integration.harness import Collector, WorkerProcess, prepare_members, produce, unique
+from tests.integration.harness import (
+    Collector,
+    WorkerProcess,
+    prepare_members,
+    produce,
+    txn_tag,
+    unique,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -160,7 +167,7 @@ def prepared_stream(
     """A new member on `broker` with its entries and rule in place: the settings, the
     member, the stream of payments to send and what offline screening decides for each."""
     settings = Settings(bootstrap_servers=broker)
-    member, tag = unique(prefix), unique(prefix[0]).split("-")[1]
+    member, tag = unique(prefix), txn_tag(prefix[0])
     prepare(settings, member, tag)
     lines = payments(member, tag)
     return settings, member, lines, offline_decisions(lines, tag, member, tmp_path)

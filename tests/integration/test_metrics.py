@@ -23,6 +23,7 @@ from tests.integration.harness import (
     WorkerProcess,
     produce,
     start_worker_with_entries,
+    txn_tag,
     unique,
     wait_until,
 )
@@ -41,7 +42,7 @@ def members() -> list[str]:
 
 @pytest.fixture(scope="module")
 def tag() -> str:
-    return unique("m").split("-")[1]
+    return txn_tag("m")
 
 
 @pytest.fixture(scope="module")

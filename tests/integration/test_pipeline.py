@@ -20,6 +20,7 @@ from tests.integration.harness import (
     produce,
     publish_entries,
     start_worker_with_entries,
+    txn_tag,
     unique,
 )
 from tests.integration.live_change import ChangeRun, pay_until_changed
@@ -43,7 +44,7 @@ def members() -> list[str]:
 @pytest.fixture(scope="module")
 def tag() -> str:
     """Makes this module's listed identifiers unique on a shared broker."""
-    return unique("t").split("-")[1]
+    return txn_tag("t")
 
 
 @pytest.fixture(scope="module")

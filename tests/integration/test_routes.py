@@ -21,6 +21,7 @@ from tests.integration.harness import (
     WorkerProcess,
     produce,
     publish_entries,
+    txn_tag,
     unique,
 )
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_new_route_alert_link_hold_and_promotion(settings: Settings, tmp_path: Path) -> None:
-    member, tag = unique("route"), unique("r").split("-")[1]
+    member, tag = unique("route"), txn_tag("r")
     site, mid = f"site-{tag}.example", f"MID-{tag}".upper()
     entry_id = f"{tag}-site"
     client = admin.wait_for_broker(settings, timeout_s=60)

@@ -24,6 +24,7 @@ from tests.integration.harness import (
     WorkerProcess,
     prepare_members,
     produce,
+    txn_tag,
     unique,
     wait_until,
 )
@@ -70,7 +71,7 @@ def test_two_workers_past_saturation_commit_every_partition_to_its_end(
     own_broker: str, tmp_path: Path
 ) -> None:
     settings = Settings(bootstrap_servers=own_broker)
-    member, tag = unique("scale"), unique("s").split("-")[1]
+    member, tag = unique("scale"), txn_tag("s")
     prepare_members(settings, [member])
     # A payee velocity rule: every payment is handed from one worker to another.
     publish_rules(
