@@ -10,7 +10,8 @@ members are named after the first argument, so each run has its own), starts one
 payment and stops it when every decision is in; prints the decision rate (first to last
 decision's timestamp) and the worker's CPU per payment over the same span. A `.svg` output
 is a flame graph, a `.txt` one py-spy's raw collapsed stacks (count the boxes with any
-script); `SPY=--gil` samples only the thread holding the GIL."""
+script); `SPY=--gil` samples only the thread holding the GIL; `RULES=deploy/rules/default.yaml`
+puts a velocity rule file in force first."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from streams.benchmarks.tail import collect_stamps
 from streams.kafka import topics
 from streams.kafka.embedded_broker import free_port
 from streams.settings import Settings
+from streams.velocity.rules_file import load_rules
 
 PY_SPY = str(Path(sys.executable).with_name("py-spy"))
 
@@ -39,7 +41,8 @@ def main(tag: str, count: int, outputs: list[str]) -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19392")
     settings = replace(Settings.from_env(), bootstrap_servers=bootstrap)
     config = BenchConfig(payments=count, watchlist=100_000, members=members)
-    preload_payments(settings, config, prepare_broker(settings, members, (), 100_000))
+    rules = load_rules(Path(os.environ["RULES"])) if os.environ.get("RULES") else []
+    preload_payments(settings, config, prepare_broker(settings, members, rules, 100_000))
     port = free_port()
     env = worker_env(settings, ",".join(members), Path(f"/tmp/prof-{tag}"), f"prof-{tag}", port)
     with open(f"/tmp/prof-worker-{tag}.log", "ab") as log:
