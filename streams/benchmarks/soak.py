@@ -97,7 +97,9 @@ def memory_figures(
         "rss_peak_mb": max(m for _, m in samples),
         "growth_after_warmup_mb": steady[-1][1] - steady[0][1],
         "slope_mb_per_min": slope_per_minute(steady),
-        "samples": [[round(t, 1), round(m, 1)] for t, m in samples],
+        # MiB to the page (4 KiB): the first sample, taken as the worker starts, can be a
+        # few dozen KiB, which a tenth of a MiB rounded to nothing.
+        "samples": [[round(t, 1), round(m, 3)] for t, m in samples],
     }
 
 

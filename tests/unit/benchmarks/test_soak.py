@@ -117,3 +117,10 @@ def test_latency_on_create_time_runs_on_the_bench_clock() -> None:
     figures = latency_figures(seen, warmup_s=120.0)
     assert figures["latency_ms"]["p50"] == 9.0  # received one ms after the decision's stamp
     assert "bench's consumer" in figures["latency_spans"]["to"]
+
+
+def test_a_sample_of_a_few_pages_is_not_rounded_to_nothing() -> None:
+    # The first sample is taken as the worker starts: a freshly started process can hold
+    # a few dozen KiB; a sample of 0 means the process was gone.
+    figures = memory_figures([(0.0, 40 / 1024), (10.0, 140.0)], warmup_s=5.0)
+    assert figures["samples"] == [[0.0, 0.039], [10.0, 140.0]]
