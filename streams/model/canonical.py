@@ -114,7 +114,9 @@ def host(value: str) -> str | None:
     return name
 
 
-def _ascii_host(value: str) -> str | None:
+def host_text(value: str) -> str | None:
+    """The host part of a domain or URL as written (lower case, no scheme, path, user,
+    port or trailing dot); None for IP literals and empty hosts."""
     text = value.strip().lower()
     text = _SCHEME.sub("", text)
     text = re.split(r"[/?#\\]", text, maxsplit=1)[0]
@@ -122,7 +124,12 @@ def _ascii_host(value: str) -> str | None:
     if text.startswith("[") or text.count(":") > 1:
         return None
     text = text.split(":", 1)[0].strip().rstrip(".")
-    if not text:
+    return text or None
+
+
+def _ascii_host(value: str) -> str | None:
+    text = host_text(value)
+    if text is None:
         return None
     if len(text) <= 253 and "--" not in text and _LDH_HOST.fullmatch(text):
         # Lower-case letters, digits and inner hyphens in labels of 1-63: IDNA returns

@@ -3,8 +3,6 @@ IDNA gives, for every input."""
 
 from __future__ import annotations
 
-import re
-
 import idna
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -16,14 +14,8 @@ LABEL_CHARACTERS = "ab09-xn.É_ :/@A"
 
 def through_idna(value: str) -> str | None:
     """The host as `_ascii_host` read it before the shortcut."""
-    text = value.strip().lower()
-    text = canonical._SCHEME.sub("", text)
-    text = re.split(r"[/?#\\]", text, maxsplit=1)[0]
-    text = text.rsplit("@", 1)[-1]
-    if text.startswith("[") or text.count(":") > 1:
-        return None
-    text = text.split(":", 1)[0].strip().rstrip(".")
-    if not text:
+    text = canonical.host_text(value)
+    if text is None:
         return None
     try:
         ascii_text = idna.encode(text, uts46=True).decode("ascii")
