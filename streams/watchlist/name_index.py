@@ -198,8 +198,7 @@ class NameIndex:
         for word in dict.fromkeys(query.folded):
             counted.extend(self._features(word, spare))
         if counted:
-            found = np.concatenate([np.frombuffer(p, dtype=np.int32) for p in counted])
-            slots, counts = np.unique(found, return_counts=True)
+            slots, counts = _count(counted)
         else:
             slots = self._common_words(query, spare)
             counts = np.ones(len(slots), dtype=np.intp)
@@ -287,6 +286,19 @@ class NameIndex:
                 else:
                     spare.append((size, gram))
         return features
+
+
+def _count(postings: list[array[int]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
+    """The distinct slots of `postings`, ascending, and how many postings have each: what
+    `np.unique(..., return_counts=True)` gives, joined as bytes and sorted in place (a
+    fifth of the time of a name went to np.unique, about half of it outside the sort)."""
+    found = np.frombuffer(bytearray().join(postings), dtype=np.int32)
+    found.sort()
+    first = np.empty(len(found), dtype=np.bool_)
+    first[0] = True
+    np.not_equal(found[1:], found[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return found[starts], np.diff(starts, append=len(found))
 
 
 def _post(postings: dict[str, array[int]], key: str, slot: int) -> None:
