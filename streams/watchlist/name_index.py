@@ -294,11 +294,12 @@ def _count(postings: list[array[int]]) -> tuple[npt.NDArray[np.int32], npt.NDArr
     fifth of the time of a name went to np.unique, about half of it outside the sort)."""
     found = np.frombuffer(bytearray().join(postings), dtype=np.int32)
     found.sort()
-    first = np.empty(len(found), dtype=np.bool_)
-    first[0] = True
-    np.not_equal(found[1:], found[:-1], out=first[1:])
-    starts = np.flatnonzero(first)
-    return found[starts], np.diff(starts, append=len(found))
+    # where each run of one slot starts, and the end (np.diff(append=) costs a third more)
+    edges = np.empty(len(found) + 1, dtype=np.bool_)
+    edges[0] = edges[-1] = True
+    np.not_equal(found[1:], found[:-1], out=edges[1:-1])
+    bounds = np.flatnonzero(edges)
+    return found[bounds[:-1]], bounds[1:] - bounds[:-1]
 
 
 def _post(postings: dict[str, array[int]], key: str, slot: int) -> None:
