@@ -38,6 +38,8 @@ MAX_CANDIDATES = 300
 # Letter counts by which a contained name may exceed the name containing it (a typo in a
 # long word, name_contained).
 CONTAINED_SLACK = 2
+# Query words whose blocking postings are remembered between searches.
+FEATURES_REMEMBERED = 65536
 
 # Letter counts of a name (a-z, 0-9, anything else), and a 64-bit signature of them
 # (which occur, which letters twice) to break ties between candidates cheaply.
@@ -104,6 +106,10 @@ class NameIndex:
         self._initials: dict[str, list[int]] = {}  # a listed name's initials -> slots
         self._word_postings: dict[str, array[int]] = {}  # folded word -> slots
         self._trigram_postings: dict[str, array[int]] = {}  # its trigrams -> slots
+        # A query word's blocking postings and too common trigrams, until a name is added:
+        # words recur across distinct payee names, choosing their postings took a tenth.
+        self._features_of: dict[str, tuple[tuple[array[int], ...], tuple[tuple[int, str], ...]]]
+        self._features_of = {}
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -117,6 +123,8 @@ class NameIndex:
             return
         slot = len(self._keys)
         self._slots[key] = slot
+        if self._features_of:
+            self._features_of.clear()
         self._keys.append(key)
         self._listed.append(listed)
         prepared = PreparedName(canonical_name)
@@ -196,7 +204,9 @@ class NameIndex:
         counted: list[array[int]] = []
         spare: list[tuple[int, str]] = []
         for word in dict.fromkeys(query.folded):
-            counted.extend(self._features(word, spare))
+            features, too_common = self._word_features(word)
+            counted.extend(features)
+            spare.extend(too_common)
         if counted:
             slots, counts = _count(counted)
         else:
@@ -207,7 +217,8 @@ class NameIndex:
             # The name a query misspells is found through all its postings but a spoilt one.
             least = int(counts.max()) - COUNT_SLACK
             if least > 1:
-                slots, counts = slots[counts >= least], counts[counts >= least]
+                often = counts >= least
+                slots, counts = slots[often], counts[often]
         if len(slots) > MAX_CANDIDATES:
             differ = np.bitwise_count(self._signatures[slots] ^ np.uint64(signature(letters)))
             rank = counts.astype(np.int64) * 64 - differ.astype(np.int64)
@@ -263,6 +274,19 @@ class NameIndex:
                 slots, np.frombuffer(posting, dtype=np.int32), assume_unique=True
             )
         return slots
+
+    def _word_features(
+        self, word: str
+    ) -> tuple[tuple[array[int], ...], tuple[tuple[int, str], ...]]:
+        """`_features` of a word, remembered (at most FEATURES_REMEMBERED words)."""
+        known = self._features_of.get(word)
+        if known is None:
+            if len(self._features_of) >= FEATURES_REMEMBERED:
+                self._features_of.clear()
+            spare: list[tuple[int, str]] = []
+            known = (tuple(self._features(word, spare)), tuple(spare))
+            self._features_of[word] = known
+        return known
 
     def _features(self, word: str, spare: list[tuple[int, str]]) -> list[array[int]]:
         """Blocking postings of one folded query word: its own, if rare enough, and the
