@@ -40,6 +40,8 @@ MAX_CANDIDATES = 300
 CONTAINED_SLACK = 2
 # Query words whose blocking postings are remembered between searches.
 FEATURES_REMEMBERED = 65536
+# Digits a posting's size is written with where remembered (posting sizes are slot counts).
+_SIZE_DIGITS = 10
 
 # Letter counts of a name (a-z, 0-9, anything else), and a 64-bit signature of them
 # (which occur, which letters twice) to break ties between candidates cheaply.
@@ -48,6 +50,9 @@ _BIN_OF = np.full(256, _BINS - 1, dtype=np.intp)
 _BIN_OF[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = np.arange(36)
 
 LetterCounts = npt.NDArray[np.uint8]
+# A query word's blocking features: its own posting or not, the trigrams whose postings
+# block, the too common trigrams with their postings' sizes.
+Features = tuple[bool, tuple[str, ...], tuple[tuple[int, str], ...]]
 # Bins of the letters other than vowels (and y): words that sound alike differ in vowels.
 _CONSONANTS = np.array([i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz") if c not in "aeiouy"])
 
@@ -108,8 +113,7 @@ class NameIndex:
         self._trigram_postings: dict[str, array[int]] = {}  # its trigrams -> slots
         # A query word's blocking postings and too common trigrams, until a name is added:
         # words recur across distinct payee names, choosing their postings took a tenth.
-        self._features_of: dict[str, tuple[tuple[array[int], ...], tuple[tuple[int, str], ...]]]
-        self._features_of = {}
+        self._features_of: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -275,26 +279,38 @@ class NameIndex:
             )
         return slots
 
-    def _word_features(
-        self, word: str
-    ) -> tuple[tuple[array[int], ...], tuple[tuple[int, str], ...]]:
-        """`_features` of a word, remembered (at most FEATURES_REMEMBERED words)."""
+    def _word_features(self, word: str) -> tuple[list[array[int]], list[tuple[int, str]]]:
+        """Blocking postings of one folded query word: its own, if rare enough, and the
+        rarest trigram of each stretch of it, if rare enough; and the too common trigrams
+        with their postings' sizes. Which they are is remembered per word as one string
+        (containers kept per word, even of strings only, brought collections and, in a
+        heap not frozen, full ones of the whole index): whether its own posting blocks,
+        how many trigrams do, those trigrams, then each too common one and its size."""
         known = self._features_of.get(word)
         if known is None:
             if len(self._features_of) >= FEATURES_REMEMBERED:
                 self._features_of.clear()
-            spare: list[tuple[int, str]] = []
-            known = (tuple(self._features(word, spare)), tuple(spare))
+            own, grams, too_common = self._choose_features(word)
+            sizes = [f"{gram}{size:0{_SIZE_DIGITS}d}" for size, gram in too_common]
+            known = "".join(("+" if own else "-", chr(len(grams)), *grams, *sizes))
             self._features_of[word] = known
-        return known
+        features = [self._word_postings[word]] if known[0] == "+" else []
+        rest = 2 + 3 * ord(known[1])
+        postings = self._trigram_postings
+        features.extend(postings[known[i : i + 3]] for i in range(2, rest, 3))
+        step = 3 + _SIZE_DIGITS
+        spare = [
+            (int(known[i + 3 : i + step]), known[i : i + 3]) for i in range(rest, len(known), step)
+        ]
+        return features, spare
 
-    def _features(self, word: str, spare: list[tuple[int, str]]) -> list[array[int]]:
-        """Blocking postings of one folded query word: its own, if rare enough, and the
-        rarest trigram of each stretch of it, if rare enough (else added to `spare`)."""
-        features: list[array[int]] = []
+    def _choose_features(self, word: str) -> Features:
+        """Whether a word's own posting blocks, the trigrams whose postings do, and the
+        too common ones with their postings' sizes (`_word_features`)."""
         posting = self._word_postings.get(word)
-        if posting is not None and len(posting) <= WORD_POSTINGS_LIMIT:
-            features.append(posting)
+        own = posting is not None and len(posting) <= WORD_POSTINGS_LIMIT
+        chosen: list[str] = []
+        spare: list[tuple[int, str]] = []
         grams = word_trigrams(word)
         step = -(-len(grams) // STRETCHES_PER_WORD)
         for start in range(0, len(grams), step):
@@ -306,10 +322,10 @@ class NameIndex:
             if sized:
                 size, gram = min(sized)
                 if size <= TRIGRAM_POSTINGS_LIMIT:
-                    features.append(self._trigram_postings[gram])
+                    chosen.append(gram)
                 else:
                     spare.append((size, gram))
-        return features
+        return own, tuple(chosen), tuple(spare)
 
 
 def _count(postings: list[array[int]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
