@@ -50,6 +50,9 @@ LEGAL_FORM_SEQUENCES: tuple[tuple[str, ...], ...] = (
     ("gesellschaft", "mit", "beschrankter", "haftung"),
 )
 
+# Each sequence as it appears in a name's words joined by spaces, padded with one.
+_SEQUENCE_NEEDLES = tuple(f" {' '.join(form)} " for form in LEGAL_FORM_SEQUENCES)
+
 # Legal forms misspelt ("Limted", "GmbX") are still legal forms, when no ordinary word
 # lies one edit away (as core from corp, ink from inc, lid from ltd, earl from sarl);
 # rigour recognises forms as written only.
@@ -108,8 +111,7 @@ def without_sequences(words: list[str]) -> list[str]:
     if len(words) < 2:
         return words
     text = f" {' '.join(words)} "
-    for form in LEGAL_FORM_SEQUENCES:
-        needle = f" {' '.join(form)} "
+    for needle in _SEQUENCE_NEEDLES:
         while needle in text:
             text = text.replace(needle, " ")
     return text.split()

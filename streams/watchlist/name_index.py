@@ -38,6 +38,10 @@ MAX_CANDIDATES = 300
 # Letter counts by which a contained name may exceed the name containing it (a typo in a
 # long word, name_contained).
 CONTAINED_SLACK = 2
+# Query words whose blocking postings are remembered between searches.
+FEATURES_REMEMBERED = 65536
+# Digits a posting's size is written with where remembered (posting sizes are slot counts).
+_SIZE_DIGITS = 10
 
 # Letter counts of a name (a-z, 0-9, anything else), and a 64-bit signature of them
 # (which occur, which letters twice) to break ties between candidates cheaply.
@@ -46,6 +50,9 @@ _BIN_OF = np.full(256, _BINS - 1, dtype=np.intp)
 _BIN_OF[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz0123456789", dtype=np.uint8)] = np.arange(36)
 
 LetterCounts = npt.NDArray[np.uint8]
+# A query word's blocking features: its own posting or not, the trigrams whose postings
+# block, the too common trigrams with their postings' sizes.
+Features = tuple[bool, tuple[str, ...], tuple[tuple[int, str], ...]]
 # Bins of the letters other than vowels (and y): words that sound alike differ in vowels.
 _CONSONANTS = np.array([i for i, c in enumerate("abcdefghijklmnopqrstuvwxyz") if c not in "aeiouy"])
 
@@ -104,6 +111,9 @@ class NameIndex:
         self._initials: dict[str, list[int]] = {}  # a listed name's initials -> slots
         self._word_postings: dict[str, array[int]] = {}  # folded word -> slots
         self._trigram_postings: dict[str, array[int]] = {}  # its trigrams -> slots
+        # A query word's blocking postings and too common trigrams, until a name is added:
+        # words recur across distinct payee names, choosing their postings took a tenth.
+        self._features_of: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self._slots)
@@ -117,6 +127,8 @@ class NameIndex:
             return
         slot = len(self._keys)
         self._slots[key] = slot
+        if self._features_of:
+            self._features_of.clear()
         self._keys.append(key)
         self._listed.append(listed)
         prepared = PreparedName(canonical_name)
@@ -196,10 +208,11 @@ class NameIndex:
         counted: list[array[int]] = []
         spare: list[tuple[int, str]] = []
         for word in dict.fromkeys(query.folded):
-            counted.extend(self._features(word, spare))
+            features, too_common = self._word_features(word)
+            counted.extend(features)
+            spare.extend(too_common)
         if counted:
-            found = np.concatenate([np.frombuffer(p, dtype=np.int32) for p in counted])
-            slots, counts = np.unique(found, return_counts=True)
+            slots, counts = _count(counted)
         else:
             slots = self._common_words(query, spare)
             counts = np.ones(len(slots), dtype=np.intp)
@@ -208,7 +221,8 @@ class NameIndex:
             # The name a query misspells is found through all its postings but a spoilt one.
             least = int(counts.max()) - COUNT_SLACK
             if least > 1:
-                slots, counts = slots[counts >= least], counts[counts >= least]
+                often = counts >= least
+                slots, counts = slots[often], counts[often]
         if len(slots) > MAX_CANDIDATES:
             differ = np.bitwise_count(self._signatures[slots] ^ np.uint64(signature(letters)))
             rank = counts.astype(np.int64) * 64 - differ.astype(np.int64)
@@ -265,13 +279,38 @@ class NameIndex:
             )
         return slots
 
-    def _features(self, word: str, spare: list[tuple[int, str]]) -> list[array[int]]:
+    def _word_features(self, word: str) -> tuple[list[array[int]], list[tuple[int, str]]]:
         """Blocking postings of one folded query word: its own, if rare enough, and the
-        rarest trigram of each stretch of it, if rare enough (else added to `spare`)."""
-        features: list[array[int]] = []
+        rarest trigram of each stretch of it, if rare enough; and the too common trigrams
+        with their postings' sizes. Which they are is remembered per word as one string
+        (containers kept per word, even of strings only, brought collections and, in a
+        heap not frozen, full ones of the whole index): whether its own posting blocks,
+        how many trigrams do, those trigrams, then each too common one and its size."""
+        known = self._features_of.get(word)
+        if known is None:
+            if len(self._features_of) >= FEATURES_REMEMBERED:
+                self._features_of.clear()
+            own, grams, too_common = self._choose_features(word)
+            sizes = [f"{gram}{size:0{_SIZE_DIGITS}d}" for size, gram in too_common]
+            known = "".join(("+" if own else "-", chr(len(grams)), *grams, *sizes))
+            self._features_of[word] = known
+        features = [self._word_postings[word]] if known[0] == "+" else []
+        rest = 2 + 3 * ord(known[1])
+        postings = self._trigram_postings
+        features.extend(postings[known[i : i + 3]] for i in range(2, rest, 3))
+        step = 3 + _SIZE_DIGITS
+        spare = [
+            (int(known[i + 3 : i + step]), known[i : i + 3]) for i in range(rest, len(known), step)
+        ]
+        return features, spare
+
+    def _choose_features(self, word: str) -> Features:
+        """Whether a word's own posting blocks, the trigrams whose postings do, and the
+        too common ones with their postings' sizes (`_word_features`)."""
         posting = self._word_postings.get(word)
-        if posting is not None and len(posting) <= WORD_POSTINGS_LIMIT:
-            features.append(posting)
+        own = posting is not None and len(posting) <= WORD_POSTINGS_LIMIT
+        chosen: list[str] = []
+        spare: list[tuple[int, str]] = []
         grams = word_trigrams(word)
         step = -(-len(grams) // STRETCHES_PER_WORD)
         for start in range(0, len(grams), step):
@@ -283,10 +322,24 @@ class NameIndex:
             if sized:
                 size, gram = min(sized)
                 if size <= TRIGRAM_POSTINGS_LIMIT:
-                    features.append(self._trigram_postings[gram])
+                    chosen.append(gram)
                 else:
                     spare.append((size, gram))
-        return features
+        return own, tuple(chosen), tuple(spare)
+
+
+def _count(postings: list[array[int]]) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.intp]]:
+    """The distinct slots of `postings`, ascending, and how many postings have each: what
+    `np.unique(..., return_counts=True)` gives, joined as bytes and sorted in place (a
+    fifth of the time of a name went to np.unique, about half of it outside the sort)."""
+    found = np.frombuffer(bytearray().join(postings), dtype=np.int32)
+    found.sort()
+    # where each run of one slot starts, and the end (np.diff(append=) costs a third more)
+    edges = np.empty(len(found) + 1, dtype=np.bool_)
+    edges[0] = edges[-1] = True
+    np.not_equal(found[1:], found[:-1], out=edges[1:-1])
+    bounds = np.flatnonzero(edges)
+    return found[bounds[:-1]], bounds[1:] - bounds[:-1]
 
 
 def _post(postings: dict[str, array[int]], key: str, slot: int) -> None:
