@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from streams.model.payee import PAYEE_IDENTIFIER_FIELDS
+
 _REQUIRED = ("txn_id", "member_id", "ts", "amount", "currency", "payee")
 _MEMBER = re.compile(r"[a-z0-9][a-z0-9-]*")
 _AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
@@ -35,21 +37,8 @@ _PAYEE_MAX = {
 }
 _PAYEE_PATTERNS = {"country": _COUNTRY, "mcc": _MCC}
 # The schema's anyOf (at least one of these keys present), and the payment's own rule: at
-# least one of them not blank (model.payee.PAYEE_IDENTIFIER_FIELDS, the same ten).
-IDENTIFIER_KEYS = frozenset(
-    {
-        "merchant_id",
-        "card_acceptor_id",
-        "name",
-        "iban",
-        "account",
-        "domain",
-        "url",
-        "wallet_address",
-        "email",
-        "phone",
-    }
-)
+# least one of them not blank: the payee's identifier fields.
+IDENTIFIER_KEYS = frozenset(PAYEE_IDENTIFIER_FIELDS)
 
 
 def surely_valid(document: dict[str, Any], payee_checked: bool = False) -> bool:

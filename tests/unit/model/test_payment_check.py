@@ -7,9 +7,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streams.model.payee import PAYEE_IDENTIFIER_FIELDS
 from streams.model.payment_check import IDENTIFIER_KEYS, surely_valid
-from streams.model.schemas import SchemaError, validator
+from streams.model.schemas import SchemaError, load, validator
 
 GOOD: dict[str, Any] = {
     "txn_id": "t-1",
@@ -72,8 +71,9 @@ def test_a_payee_with_only_blank_identifiers_goes_to_the_slow_checks() -> None:
     assert surely_valid({**GOOD, "payee": {"merchant_id": "  ", "name": "n"}})
 
 
-def test_the_identifiers_it_looks_for_are_the_payee_identifier_fields() -> None:
-    assert frozenset(PAYEE_IDENTIFIER_FIELDS) == IDENTIFIER_KEYS
+def test_the_identifiers_it_looks_for_are_the_schemas_any_of() -> None:
+    payee = load("payment")["properties"]["payee"]
+    assert {key for option in payee["anyOf"] for key in option["required"]} == IDENTIFIER_KEYS
 
 
 values = st.one_of(
