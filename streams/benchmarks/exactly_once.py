@@ -20,6 +20,8 @@ from streams.benchmarks.transactions import (
     AT_LEAST_ONCE,
     COMMIT_INTERVAL_S,
     EXACTLY_ONCE,
+    HELD,
+    HOLD_ARG,
     Loop,
     decisions_seen,
     feed,
@@ -28,7 +30,8 @@ from streams.kafka import admin
 from streams.kafka.kafka_cluster import KafkaCluster
 from streams.settings import Settings
 
-# How long the kill check's payments take to arrive (2,000/s for its 20,000).
+# How long the kill check's payments take to arrive (2,000/s for its 20,000): the loop is
+# killed mid-stream, with payments still arriving.
 KILL_FEED_S = 10.0
 
 MODES = (AT_LEAST_ONCE, EXACTLY_ONCE)
@@ -36,13 +39,16 @@ MODES = (AT_LEAST_ONCE, EXACTLY_ONCE)
 
 @dataclass(frozen=True)
 class KillResult:
-    """After a SIGKILL mid-stream and a restart: payments, distinct decisions, and the
-    decision records beyond one per payment each reader saw."""
+    """After a SIGKILL mid-stream and a restart: payments, distinct decisions, the
+    decision records beyond one per payment each reader saw, and the batch the kill
+    left uncommitted."""
 
     payments: int
     decided: int
     duplicates_committed: int
     duplicates_uncommitted: int
+    # payments whose decisions were in the log, uncommitted, when the loop was killed
+    open_at_kill: int
 
 
 def new_member(settings: Settings, tag: str) -> str:
@@ -108,12 +114,14 @@ def latency(bootstrap: str, mode: str, rate: float, seconds: float) -> list[floa
 
 
 def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
-    """The loop as a child process, SIGKILLed once a quarter of `count` payments are
-    decided and started again; the duplicates each reader sees once all are decided.
-    The payments arrive over `KILL_FEED_S` seconds while the loop runs, so the kill lands
-    in a transaction holding decisions: from a backlog, a fast loop could decide and
-    commit everything before the readers saw a quarter of it (seen once on a quiet
-    machine), and the kill would prove nothing."""
+    """The loop as a child process, SIGKILLed inside an open transaction once a quarter
+    of `count` payments are decided, and started again; the duplicates each reader sees
+    once all are decided. The kill lands by design, not by timing: the child reports
+    each batch once its decisions are in the log and waits for a go-ahead before
+    committing it (`hold`); the first batch reported past a quarter is killed there, its
+    transaction open with its decisions written (a timed kill once landed during a
+    commit, or after everything was committed, and proved nothing). The payments arrive
+    over `KILL_FEED_S` seconds, so the loop is killed mid-stream."""
     settings = Settings(bootstrap_servers=bootstrap)
     member = new_member(settings, f"kill-{mode.split('_')[0]}")
     feeder = threading.Thread(
@@ -136,12 +144,10 @@ def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
         daemon=True,
     )
     reader.start()
-    child = subprocess.Popen(command)
-    deadline = time.monotonic() + 120
-    while len(uncommitted) < count // 4 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    held = subprocess.Popen(
+        [*command, HOLD_ARG], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    open_at_kill = kill_held(held, count // 4)
     feeder.join()
     child = subprocess.Popen(command)
     committed: Counter[str] = Counter()
@@ -157,7 +163,33 @@ def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
         len(committed),
         sum(committed.values()) - len(committed),
         sum(uncommitted.values()) - len(uncommitted),
+        open_at_kill,
     )
+
+
+def kill_held(child: subprocess.Popen[str], decided: int, timeout_s: float = 120.0) -> int:
+    """Let a `hold` loop commit its batches until one is reported with at least `decided`
+    payments decided in all, then SIGKILL it while it holds that batch uncommitted; the
+    payments in that batch."""
+    assert child.stdin is not None and child.stdout is not None
+    timer = threading.Timer(timeout_s, child.kill)  # a loop that never gets there
+    timer.start()
+    try:
+        for line in child.stdout:
+            word, *numbers = line.split()
+            if word != HELD:
+                continue
+            in_batch, decided_all = (int(n) for n in numbers)
+            if decided_all >= decided:
+                child.send_signal(signal.SIGKILL)
+                child.wait()
+                return in_batch
+            child.stdin.write("go\n")
+            child.stdin.flush()
+    finally:
+        timer.cancel()
+    child.wait()
+    raise RuntimeError(f"the loop ended (rc {child.returncode}) before {decided} were decided")
 
 
 def decisions_seen_all(bootstrap: str, member: str, into: Counter[str], count: int) -> None:

@@ -5,9 +5,10 @@ consumer's offsets) or in Kafka transactions (the decisions and the consumed off
 committed together, `send_offsets_to_transaction`), so the two can be compared on one
 broker in one run, and a SIGKILL mid-transaction checked against a read_committed reader.
 
-`python -m streams.benchmarks.transactions measure` runs it all on a fresh one-node
-Apache Kafka; `... loop BOOTSTRAP MEMBER GROUP MODE` is one loop, as the kill check runs
-it (see docs/exactly-once.md)."""
+`python -m streams.benchmarks.exactly_once` runs it all on a fresh one-node Apache Kafka;
+`python -m streams.benchmarks.transactions loop BOOTSTRAP MEMBER GROUP MODE [hold]` is one
+loop, as the kill check runs it (`hold`: each batch, once flushed, waits for the check's
+go-ahead before its commit; see docs/exactly-once.md)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TextIO
 
 import orjson
 from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
@@ -33,6 +35,9 @@ EXACTLY_ONCE = "exactly_once"
 # default is 100 ms, which bounds how long a decision waits to become visible.
 COMMIT_INTERVAL_S = {AT_LEAST_ONCE: 1.0, EXACTLY_ONCE: 0.1}
 BATCH = 1000
+# `loop ... hold` reports each batch flushed and waits for a line before committing it.
+HOLD_ARG = "hold"
+HELD = "held"
 
 
 @dataclass
@@ -44,6 +49,10 @@ class Loop:
     group: str
     mode: str
     commit_interval_s: float
+    # Called with (payments in the batch, payments decided in all) once a batch's
+    # decisions are flushed to the log and before its offsets are committed: the kill
+    # check holds the loop there to SIGKILL it inside an open transaction.
+    before_commit: Callable[[int, int], None] | None = None
 
     def run(self, idle_stop_s: float | None = None) -> int:
         """Decide payments until stopped (or idle for `idle_stop_s` after the first);
@@ -70,7 +79,7 @@ class Loop:
         if transactional:
             producer.init_transactions(30)
         consumer.subscribe([topics.payments_topic(self.member)])
-        decided, open_batch = 0, False
+        decided, in_batch = 0, 0
         last_commit = last_record = time.monotonic()
         positions: dict[tuple[str, int], int] = {}
         # Idle time counts from the first record: joining the group takes seconds.
@@ -79,9 +88,8 @@ class Loop:
             for message in messages:
                 if message.error() is not None:
                     continue
-                if transactional and not open_batch:
+                if transactional and not in_batch:
                     producer.begin_transaction()
-                open_batch = True
                 topic, partition = str(message.topic()), int(message.partition() or 0)
                 offset = int(message.offset() or 0)
                 source = Source(topic, partition, offset, None)
@@ -89,19 +97,29 @@ class Loop:
                     _produce(producer, record.topic, record.key, record.value, record.headers)
                 positions[(topic, partition)] = offset + 1
                 decided += 1
+                in_batch += 1
                 last_record = time.monotonic()
             producer.poll(0)
-            if open_batch and time.monotonic() - last_commit >= self.commit_interval_s:
-                self._commit(producer, consumer, positions)
-                open_batch, last_commit = False, time.monotonic()
-        if open_batch:
-            self._commit(producer, consumer, positions)
+            if in_batch and time.monotonic() - last_commit >= self.commit_interval_s:
+                self._commit(producer, consumer, positions, in_batch, decided)
+                in_batch, last_commit = 0, time.monotonic()
+        if in_batch:
+            self._commit(producer, consumer, positions, in_batch, decided)
         consumer.close()
         return decided
 
     def _commit(
-        self, producer: Producer, consumer: Consumer, positions: dict[tuple[str, int], int]
+        self,
+        producer: Producer,
+        consumer: Consumer,
+        positions: dict[tuple[str, int], int],
+        in_batch: int,
+        decided: int,
     ) -> None:
+        if self.before_commit is not None:
+            if producer.flush(30):
+                raise RuntimeError("decisions not delivered")
+            self.before_commit(in_batch, decided)
         offsets = [TopicPartition(t, p, o) for (t, p), o in positions.items()]
         if self.mode == EXACTLY_ONCE:
             producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), 30)
@@ -184,10 +202,24 @@ def decisions_seen(
         consumer.close()
 
 
+def hold_before_commit(report: TextIO, answer: TextIO) -> Callable[[int, int], None]:
+    """A `before_commit` that writes `held IN_BATCH DECIDED` to `report` and waits for a
+    line on `answer` before the batch is committed (the kill check's side of the pipe)."""
+
+    def hold(in_batch: int, decided: int) -> None:
+        report.write(f"{HELD} {in_batch} {decided}\n")
+        report.flush()
+        if not answer.readline():
+            raise SystemExit("kill check gone")
+
+    return hold
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] == ["loop"]:
         bootstrap, member, group, mode = argv[1:5]
-        Loop(bootstrap, member, group, mode, COMMIT_INTERVAL_S[mode]).run()
+        hold = hold_before_commit(sys.stdout, sys.stdin) if argv[5:6] == [HOLD_ARG] else None
+        Loop(bootstrap, member, group, mode, COMMIT_INTERVAL_S[mode], hold).run()
         return
     raise SystemExit(__doc__)
 
