@@ -144,10 +144,10 @@ def kill_check(bootstrap: str, mode: str, count: int = 20_000) -> KillResult:
         daemon=True,
     )
     reader.start()
-    held = subprocess.Popen(
+    with subprocess.Popen(
         [*command, HOLD_ARG], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    open_at_kill = kill_held(held, count // 4)
+    ) as held:
+        open_at_kill = kill_held(held, count // 4)
     feeder.join()
     child = subprocess.Popen(command)
     committed: Counter[str] = Counter()
@@ -176,10 +176,10 @@ def kill_held(child: subprocess.Popen[str], decided: int, timeout_s: float = 120
     timer.start()
     try:
         for line in child.stdout:
-            word, *numbers = line.split()
-            if word != HELD:
-                continue
-            in_batch, decided_all = (int(n) for n in numbers)
+            words = line.split()
+            if len(words) != 3 or words[0] != HELD:
+                continue  # anything else the loop prints
+            in_batch, decided_all = int(words[1]), int(words[2])
             if decided_all >= decided:
                 child.send_signal(signal.SIGKILL)
                 child.wait()
