@@ -59,6 +59,9 @@ _SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
 _INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
 # Import and export abbreviated in trade names (GOLDEN SUN I/E DALIAN, IMP/EXP, IMP-EXP).
 _IMPORT_EXPORT = re.compile(r"\b(?:i\s*/\s*e|imp\.?\s*[/-]\s*exp\.?)(?=\s|$)", re.IGNORECASE)
+# The Arabic article assimilated to the letter after it, written apart (AR-RAHMAH,
+# AS-SALAM, ED-DAWA, ASH-SHAM for AL-RAHMAH, AL-SALAM, AL-DAWA, AL-SHAM), read also as AL.
+_ARTICLE = re.compile(r"\b[ae](t|d|r|z|n|s|sh|th|dh|ts)[- ](?=\1)", re.IGNORECASE)
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -275,6 +278,8 @@ def name_variants(value: str) -> tuple[str, ...]:
         forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
     if _IMPORT_EXPORT.search(value):
         forms.append(_canonical_name(_IMPORT_EXPORT.sub(" import export ", value)))
+    if _ARTICLE.search(value):
+        forms.append(_canonical_name(_ARTICLE.sub("al ", value).replace("-", " ")))
     if _INITIALS.search(value):
         forms.append(_canonical_name(_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), value)))
     return tuple(dict.fromkeys(f for f in forms if f))
