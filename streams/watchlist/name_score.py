@@ -22,7 +22,7 @@ from itertools import permutations
 
 from rapidfuzz.distance import OSA, Indel
 
-from streams.watchlist.name_words import is_generic, is_kind, sound
+from streams.watchlist.name_words import consonants, is_generic, is_kind, sound, undoubled
 
 # Scores. A word within its typo tolerance scores at least TOLERATED, so at the default
 # threshold (88) a name matches exactly when every word does; each further tolerance's
@@ -38,12 +38,19 @@ SOUNDS_EQUAL = TOLERATED  # a transliteration counts as a typo's worth
 # (ELLISSA SHIPPING, ELLISSA HOLDING: sister companies), costs GENERIC_REPLACED.
 GENERIC_MISSING = 4.0
 GENERIC_REPLACED = 13.0
+KIND_REPLACED = 12.0
 # Shortest words (of the shorter of the two) that may match by their sound: a name's only
 # distinctive word needs more letters (MCS and MKS sound alike and are two companies).
 # Three letters match ZEEM and ZIM, QODS and QUDS, and also PRIME LOANS and PRIME LENS
 # (tests/data/match-eval.jsonl's one false match); five lose a tenth of transliterations.
 SOUND_MIN_LETTERS = 3
 SOLE_SOUND_MIN_LETTERS = 5
+# Shortest words that may match by their consonants alone (ZEEM and ZIM sound alike;
+# TAMS and TOMS are two words).
+CONSONANTS_MIN_LETTERS = 4
+# Letters by which two words with the same consonants may differ in length (TAIBA,
+# TAYYIBA: vowels written double or as y).
+CONSONANTS_LENGTHS = 2
 # Letter counts beyond the typo budget a name may differ by in its vowels alone, for words
 # that sound alike (name_index's candidate filter).
 SOUND_VOWEL_COUNTS = 2
@@ -80,6 +87,8 @@ _FORM_ENDINGS = tuple(
     )
 )
 _STEM_LETTERS = 4
+# Endings that make an adjective or a demonym of a word (IRANIAN, EASTERN, COASTAL).
+_DERIVED_ENDINGS = frozenset(["n", "an", "ian", "ern", "al", "ary"])
 _ENDING = re.compile(r"(?:yy|iy|yi|ii)$")
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -194,24 +203,42 @@ def _word_score(a: str, fa: str, b: str, fb: str, sole: bool, reach: float) -> f
 
 
 def _same_stem(a: str, b: str) -> bool:
-    """Whether two words of five letters or more are one word in two forms (INDUSTRY,
-    INDUSTRIES; MANAGEMENT, MANAGING; TRADE, TRADING): the same stem once an ending is
-    taken off."""
+    """Whether two words are one word in two forms: of five letters or more, the same stem
+    once an ending is taken off (INDUSTRY, INDUSTRIES; MANAGEMENT, MANAGING; TRADE,
+    TRADING), or one the other with an ending that makes an adjective or a demonym of it,
+    from four letters (IRAN, IRANIAN; EAST, EASTERN; COAST, COASTAL; REVOLUTION,
+    REVOLUTIONARY; not ISLAM, ISLAMIC: ARMY OF ISLAM is not ISLAMIC ARMY)."""
     # (a stem keeps four letters: words that differ in those never share one)
-    return (
-        a[:_STEM_LETTERS] == b[:_STEM_LETTERS] and min(len(a), len(b)) >= 5 and stem(a) == stem(b)
-    )
+    if a[:_STEM_LETTERS] != b[:_STEM_LETTERS]:
+        return False
+    if min(len(a), len(b)) >= 5 and stem(a) == stem(b):
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return long.startswith(short) and long[len(short) :] in _DERIVED_ENDINGS
 
 
 def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
     """Whether two words (as written: folding can blur their sound) are one word
-    transliterated two ways: long enough, the same
-    first letter and phonetic key, lengths at most one apart (vowels written another way,
-    not added: MEDIAAA is not MEDIA), within two edits (three from nine letters)."""
+    transliterated two ways: long enough, the same first letter and phonetic key, lengths
+    at most one apart (vowels written another way, not added: MEDIAAA is not MEDIA),
+    within two edits (three from nine letters); or the same consonants (vowels, doubled
+    letters, c, k and q written another way: TAIBA, TAYYIBA; IMANNET, EMENNET), lengths
+    at most CONSONANTS_LENGTHS apart (one for a name's only distinctive word)."""
     shorter = min(len(fa), len(fb))
-    if shorter < (SOLE_SOUND_MIN_LETTERS if sole else SOUND_MIN_LETTERS) or fa[0] != fb[0]:
+    if shorter < (SOLE_SOUND_MIN_LETTERS if sole else SOUND_MIN_LETTERS):
         return False
-    if abs(len(fa) - len(fb)) > 1 or not sound(fa) or sound(fa) != sound(fb):
+    apart = abs(len(fa) - len(fb))
+    if (
+        shorter >= CONSONANTS_MIN_LETTERS
+        and apart <= (1 if sole else CONSONANTS_LENGTHS)
+        and fa.isalpha()
+        and fb.isalpha()
+        and consonants(fa) == consonants(fb)
+        # (letters repeated are a typo, not another spelling: MEDIAAA is not MEDIA)
+        and undoubled(fa) != undoubled(fb)
+    ):
+        return True
+    if fa[0] != fb[0] or apart > 1 or not sound(fa) or sound(fa) != sound(fb):
         return False
     limit = 3 if shorter >= 9 else 2
     return OSA.distance(fa, fb, score_cutoff=limit) <= limit
@@ -258,6 +285,26 @@ def _unpaired(q: PreparedName, c: PreparedName) -> tuple[list[Word], list[Word]]
     return left, rest
 
 
+def generic_cost(these: list[bool], those: list[bool]) -> float:
+    """What generic words without a counterpart cost, given for each name whether each of
+    its lacking words is a word of kind: words in place of one another pair off first (a
+    kind with a kind, at KIND_REPLACED; then activity words before kinds, at
+    GENERIC_REPLACED), each left over costs GENERIC_REPLACED, or GENERIC_MISSING if a kind."""
+    fewer, more = sorted((these, those), key=len)
+    kind_pairs = min(sum(fewer), sum(more))
+    rest = sorted(more)
+    for _ in range(kind_pairs):
+        rest.remove(True)
+    lacking = rest[len(fewer) - kind_pairs :]
+    kinds = sum(lacking)
+    replaced = len(fewer) - kind_pairs
+    return (
+        KIND_REPLACED * kind_pairs
+        + GENERIC_REPLACED * (replaced + len(lacking) - kinds)
+        + GENERIC_MISSING * kinds
+    )
+
+
 def score_prepared(
     q: PreparedName, c: PreparedName, letters_apart: int, threshold: float = 0.0
 ) -> float:
@@ -292,12 +339,7 @@ def score_prepared(
                 missing[side].append(is_kind(a))
             else:
                 worst = min(worst, best)
-    fewer, more = sorted(missing, key=len)
-    # words in place of one another pair off first, activity words before kinds
-    lacking = sorted(more)[len(fewer) :]
-    kinds = sum(lacking)
-    cost = GENERIC_REPLACED * (len(fewer) + len(lacking) - kinds) + GENERIC_MISSING * kinds
-    worst = min(worst, 100.0 - cost)
+    worst = min(worst, 100.0 - generic_cost(*missing))
     # Run together within one edit, two names differ by at most two letter counts.
     if worst >= JOINED_EQUAL or len(q.words) == len(c.words) or letters_apart > 2:
         return worst

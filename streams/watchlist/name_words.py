@@ -5,6 +5,7 @@ organisations share: company, trading, shipping, group, international...) and it
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from rapidfuzz.distance import OSA
@@ -34,6 +35,11 @@ KIND_WORDS = frozenset(
         *("obshchestvo", "aktsionernoe", "otvetstvennostyu", "ogranichennoy"),
         *("ogranichennoi", "sherkat", "sherkate", "muassasat", "sharikat", "sharika"),
         *("jamiat",),
+        # bodies of state, and associations and foundations in the list's other languages
+        *("directorate", "command", "division"),
+        *("stichting", "forening", "foreningen", "stiftung", "stiftelse", "verein"),
+        *("fundacion", "fundacao", "fondation", "fondazione", "institut", "instituto"),
+        *("sazman", "bonyad"),
     ]
 )
 ACTIVITY_WORDS = frozenset(
@@ -75,6 +81,31 @@ for _word in GENERIC_WORDS:
 def sound(word: str) -> str:
     """The phonetic key (metaphone) of a word; empty for words with digits."""
     return metaphone(word) if word.isalpha() else ""
+
+
+# A word's consonants as transliterations write them alike: c as k (s before e, i, y), q
+# as k, letters doubled once, a final h after a vowel dropped (RAHMA, RAHMAH).
+_SOFT_C = re.compile(r"c(?=[eiy])")
+_DOUBLED = re.compile(r"(.)\1+")
+_VOWELS = re.compile(r"[aeiouy]+")
+
+
+def undoubled(word: str) -> str:
+    """A word with each run of one letter written once (MEDIAAA: media)."""
+    return _DOUBLED.sub(r"\1", word)
+
+
+@lru_cache(maxsize=65536)
+def consonants(word: str) -> str:
+    """A word's consonant skeleton: its first letter (a for any vowel) then its consonants
+    once c, q and doubled letters are folded (TAIBA, TAYYIBA: tb; TOBAKKO, TOBACCO: tbk;
+    IMANNET, EMENNET: amnt; KALSIMIN, CALCIMIN: klsmn)."""
+    folded = _SOFT_C.sub("s", word).replace("c", "k").replace("q", "k")
+    folded = undoubled(folded)
+    if len(folded) > 2 and folded[-1] == "h" and folded[-2] in "aeiouy":
+        folded = folded[:-1]
+    first = "a" if folded[0] in "aeiouy" else folded[0]
+    return first + _VOWELS.sub("", folded[1:])
 
 
 _GENERIC_SOUNDS: dict[str, list[str]] = {}
