@@ -63,6 +63,16 @@ GENERIC_WORDS = KIND_WORDS | ACTIVITY_WORDS
 # languages of the lists screened.
 
 
+# Function words rigour's list lacks: E, the Persian and Urdu izafat (LASHKAR E-TAYYIBA,
+# TOSE-E MELLI) and the Italian and Portuguese for AND.
+FUNCTION_WORDS = frozenset(["e"])
+
+
+def is_function_word(word: str) -> bool:
+    """Whether a canonical word is a function word (an article, a preposition, AND)."""
+    return word in FUNCTION_WORDS or is_stopword(word)
+
+
 def _deletions(word: str) -> set[str]:
     """The word and each of it with one letter left out."""
     return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
@@ -118,7 +128,7 @@ for _word in GENERIC_WORDS:
 def is_generic(word: str) -> bool:
     """Whether a canonical word is a generic word or a function word, or a generic word
     misspelt (of five letters or more, within one edit: GRUPO written GTUPO)."""
-    if word in GENERIC_WORDS or is_stopword(word):
+    if word in GENERIC_WORDS or is_function_word(word):
         return True
     if len(word) < 5:
         return False
@@ -137,7 +147,7 @@ def is_generic(word: str) -> bool:
 def is_kind(word: str) -> bool:
     """Whether a generic word says what sort of body an organisation is (or is one such
     word misspelt) or is a function word, not what it does."""
-    if word in KIND_WORDS or is_stopword(word):
+    if word in KIND_WORDS or is_function_word(word):
         return True
     return word not in ACTIVITY_WORDS and any(
         OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7
