@@ -51,8 +51,9 @@ _DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
 _SLASHED_FORM = re.compile(r"\ba/s\b")
 # A letter alone after a word and before another (or the end): an apostrophe written as a
 # space (PEOPLE S for PEOPLE'S, SHARI A for SHARI'A, BAHA I), read also as part of the word
-# before (not Y, E or O: Spanish and Portuguese conjunctions).
-_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
+# before (not Y, E or O: Spanish and Portuguese conjunctions; I only after a vowel, as in
+# BAHA'I: after a consonant it is a numeral, RIM GROUP INVESTMENTS I CORP.).
+_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaSs]|(?<=[AaEeIiOoUu] )[Ii])(?= [^\W\d_]{2}|$)")
 # One-letter words side by side, which sorting can bring together.
 _SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
 # A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
