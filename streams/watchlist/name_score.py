@@ -22,7 +22,14 @@ from itertools import permutations
 
 from rapidfuzz.distance import OSA, Indel
 
-from streams.watchlist.name_words import consonants, is_generic, is_kind, sound, undoubled
+from streams.watchlist.name_words import (
+    consonant_lead,
+    consonants,
+    is_generic,
+    is_kind,
+    sound,
+    undoubled,
+)
 
 # Scores. A word within its typo tolerance scores at least TOLERATED, so at the default
 # threshold (88) a name matches exactly when every word does; each further tolerance's
@@ -240,6 +247,7 @@ def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
     if (
         shorter >= CONSONANTS_MIN_LETTERS
         and apart <= (1 if sole else CONSONANTS_LENGTHS)
+        and consonant_lead(fa) == consonant_lead(fb)
         and fa.isalpha()
         and fb.isalpha()
         and consonants(fa) == consonants(fb)

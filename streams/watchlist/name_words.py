@@ -105,6 +105,17 @@ def undoubled(word: str) -> str:
     return _DOUBLED.sub(r"\1", word)
 
 
+def consonant_lead(word: str) -> str:
+    """The first letter of a word's consonant skeleton (`consonants`), cheaply: a test that
+    rules most pairs of words out before their skeletons are made."""
+    first = word[0]
+    if first in "aeiouy":
+        return "a"
+    if first == "c":
+        return "s" if word[1:2] in ("e", "i", "y") else "k"
+    return "k" if first == "q" else first
+
+
 @lru_cache(maxsize=65536)
 def consonants(word: str) -> str:
     """A word's consonant skeleton: its first letter (a for any vowel) then its consonants
