@@ -63,6 +63,9 @@ _IMPORT_EXPORT = re.compile(r"\b(?:i\s*/\s*e|imp\.?\s*[/-]\s*exp\.?)(?=\s|$)", r
 # The Arabic article assimilated to the letter after it, written apart (AR-RAHMAH,
 # AS-SALAM, ED-DAWA, ASH-SHAM for AL-RAHMAH, AL-SALAM, AL-DAWA, AL-SHAM), read also as AL.
 _ARTICLE = re.compile(r"\b[ae](t|d|r|z|n|s|sh|th|dh|ts)[- ](?=\1)", re.IGNORECASE)
+# A part of a name in parentheses: a place, a legal form, an acronym or another name for
+# it (TEHRIK-E TALIBAN PAKISTAN (TTP), NASCO POLYMERS & CHEMICALS CO SAL (OFF-SHORE)).
+_PARENTHESISED = re.compile(r"\s*\([^()]*\)")
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -279,6 +282,8 @@ def name_variants(value: str) -> tuple[str, ...]:
         forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
     if _IMPORT_EXPORT.search(value):
         forms.append(_canonical_name(_IMPORT_EXPORT.sub(" import export ", value)))
+    if "(" in value:
+        forms.append(_canonical_name(_PARENTHESISED.sub(" ", value).replace("-", " ")))
     if _ARTICLE.search(value):
         forms.append(_canonical_name(_ARTICLE.sub("al ", value).replace("-", " ")))
     if _INITIALS.search(value):

@@ -75,6 +75,12 @@ def test_other_names_do_not_match(listed: str, written: str) -> None:
     assert score(listed, written) < THRESHOLD
 
 
+def test_a_name_is_read_without_its_part_in_parentheses_too() -> None:
+    variants = canonical.name_variants("Nasco Polymers & Chemicals Co SAL (Off-Shore)")
+    assert "chemicals nasco polymers" in variants
+    assert score("Tehrik-e Taliban Pakistan (TTP)", "Tehrik-e Taliban Pakistan") == 100.0
+
+
 def test_a_lone_i_after_a_vowel_is_read_as_part_of_the_word() -> None:
     assert "bahai science sheikh" in canonical.name_variants("Sheikh Baha I Science")
     assert "group investmentsi rim" not in canonical.name_variants("Rim Group Investments I")
