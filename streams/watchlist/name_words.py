@@ -50,7 +50,7 @@ ACTIVITY_WORDS = frozenset(
         *("management", "marine", "maritime", "national", "project", "projects"),
         *("resources", "service", "services", "ship", "shipping", "solutions", "systems"),
         *("technology", "technologies", "trade", "trading", "transport", "ventures"),
-        *("works",),
+        *("works", "line", "lines", "airline", "airlines"),
         *("comercial", "comercializadora", "constructora", "grupo", "industria"),
         *("industrias", "inmobiliaria", "internacional", "inversiones", "servicios"),
         *("comercio", "gesellschaft", "handel", "zavod", "tejarat"),
