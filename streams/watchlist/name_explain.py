@@ -6,12 +6,15 @@ them); produces one record per word, in the payee's word order then the listed n
 `{"payee": word, "listed": word, "match": how}`, `how` one of
 - `same`: the word as written;
 - `spelling`: equal once romanisation variants are folded (kh/h, yo/e, -iy/-y);
-- `sound`: the same word transliterated another way (the same metaphone key);
-- `form`: the same word in another form (INDUSTRY, INDUSTRIES; TRADE, TRADING);
+- `sound`: the same word transliterated another way (the same metaphone key, or the same
+  consonants: TAIBA, TAYYIBA);
+- `form`: the same word in another form (INDUSTRY, INDUSTRIES; TRADE, TRADING; IRAN,
+  IRANIAN);
 - `typo`: within the word's typo tolerance;
 - `joined`: the names match run together (SNAP SHOT, SNAPSHOT), not word by word;
-- `generic`: a generic or function word (trading, organisation, of) the other name lacks:
-  one side only;
+- `generic`: a generic or function word (trading, organisation, of) the other name lacks,
+  or has another in its place (foundation, institute: a record for each side): one side
+  only;
 - `contained`: a distinctive word of the longer name beyond the shorter, whose words it
   all has (streams.watchlist.name_contained): one side only;
 - `initials`: the payee's one word is the initials of the listed name's words, given in
