@@ -50,7 +50,9 @@ ACTIVITY_WORDS = frozenset(
         *("management", "marine", "maritime", "national", "project", "projects"),
         *("resources", "service", "services", "ship", "shipping", "solutions", "systems"),
         *("technology", "technologies", "trade", "trading", "transport", "ventures"),
-        *("works", "line", "lines", "airline", "airlines"),
+        *("works", "line", "lines", "airline", "airlines", "managing"),
+        # GROUP in Turkish, Romanian, Catalan, Polish, German and Russian romanised
+        *("grup", "grupa", "gruppe", "gruppa"),
         *("comercial", "comercializadora", "constructora", "grupo", "industria"),
         *("industrias", "inmobiliaria", "internacional", "inversiones", "servicios"),
         *("comercio", "gesellschaft", "handel", "zavod", "tejarat"),
