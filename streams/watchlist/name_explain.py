@@ -32,12 +32,12 @@ from streams.watchlist.name_score import (
     TOLERATED,
     PreparedName,
     Word,
-    _same_stem,
     _sounds_alike,
     _tolerance,
     _unpaired,
     _word_score,
 )
+from streams.watchlist.name_words import same_stem
 
 Evidence = dict[str, str]
 
@@ -103,7 +103,7 @@ def _how(a: Word, b: Word, sole: bool) -> str:
     if within:
         return "typo"
     return (
-        "sound" if _sounds_alike(a[0], b[0], sole) else "form" if _same_stem(a[0], b[0]) else "typo"
+        "sound" if _sounds_alike(a[0], b[0], sole) else "form" if same_stem(a[0], b[0]) else "typo"
     )
 
 

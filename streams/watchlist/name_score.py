@@ -27,6 +27,7 @@ from streams.watchlist.name_words import (
     consonants,
     is_generic,
     is_kind,
+    same_stem,
     sound,
     undoubled,
 )
@@ -90,21 +91,6 @@ _FOLDS = (
     ("gh", "q"),
     ("ou", "u"),
 )
-# Endings of English word forms (plurals, -ing, -ment, -ation...), longest first; not the
-# endings that make another word of a name (ISLAMIC ARMY is not ARMY OF ISLAM).
-_FORM_ENDINGS = tuple(
-    sorted(
-        [
-            *("ations", "ation", "ements", "ement", "ments", "ment", "ities", "ity", "ies"),
-            *("ing", "es", "s", "e", "y"),
-        ],
-        key=len,
-        reverse=True,
-    )
-)
-_STEM_LETTERS = 4
-# Endings that make an adjective or a demonym of a word (IRANIAN, EASTERN, COASTAL).
-_DERIVED_ENDINGS = frozenset(["n", "an", "ian", "ern", "al", "ary"])
 _ENDING = re.compile(r"(?:yy|iy|yi|ii)$")
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -122,15 +108,6 @@ def fold(word: str) -> str:
         if variant in folded:
             folded = folded.replace(variant, spelling)
     return folded
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A word less its longest form ending that leaves four letters or more."""
-    for ending in _FORM_ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= _STEM_LETTERS:
-            return word[: -len(ending)]
-    return word
 
 
 class PreparedName:
@@ -204,7 +181,7 @@ def _word_score(a: str, fa: str, b: str, fb: str, sole: bool, reach: float) -> f
         return 0.0  # a different number is a different name
     allowed = _edits_allowed(tolerance, reach)
     if abs(len(a) - len(b)) > allowed and abs(len(fa) - len(fb)) > allowed:
-        alike = _sounds_alike(a, b, sole) or (not sole and _same_stem(a, b))
+        alike = _sounds_alike(a, b, sole) or (not sole and same_stem(a, b))
         return SOUNDS_EQUAL if alike else 0.0
     score = _edits_score(OSA.distance(a, b), tolerance)
     if fa == fb:
@@ -213,24 +190,9 @@ def _word_score(a: str, fa: str, b: str, fb: str, sole: bool, reach: float) -> f
         # A typo next to a folded spelling can take the folded words further apart than
         # the words as written: the better of the two counts.
         score = max(score, min(_edits_score(OSA.distance(fa, fb), tolerance), FOLDED_EQUAL))
-    if score < SOUNDS_EQUAL and (_sounds_alike(a, b, sole) or (not sole and _same_stem(a, b))):
+    if score < SOUNDS_EQUAL and (_sounds_alike(a, b, sole) or (not sole and same_stem(a, b))):
         return SOUNDS_EQUAL
     return score
-
-
-def _same_stem(a: str, b: str) -> bool:
-    """Whether two words are one word in two forms: of five letters or more, the same stem
-    once an ending is taken off (INDUSTRY, INDUSTRIES; MANAGEMENT, MANAGING; TRADE,
-    TRADING), or one the other with an ending that makes an adjective or a demonym of it,
-    from four letters (IRAN, IRANIAN; EAST, EASTERN; COAST, COASTAL; REVOLUTION,
-    REVOLUTIONARY; not ISLAM, ISLAMIC: ARMY OF ISLAM is not ISLAMIC ARMY)."""
-    # (a stem keeps four letters: words that differ in those never share one)
-    if a[:_STEM_LETTERS] != b[:_STEM_LETTERS]:
-        return False
-    if min(len(a), len(b)) >= 5 and stem(a) == stem(b):
-        return True
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return long.startswith(short) and long[len(short) :] in _DERIVED_ENDINGS
 
 
 def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
@@ -243,11 +205,14 @@ def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
     shorter = min(len(fa), len(fb))
     if shorter < (SOLE_SOUND_MIN_LETTERS if sole else SOUND_MIN_LETTERS):
         return False
+    # (most words compared begin differently: ruled out before anything costlier)
+    same_first = fa[0] == fb[0]
+    if not same_first and consonant_lead(fa) != consonant_lead(fb):
+        return False
     apart = abs(len(fa) - len(fb))
     if (
         shorter >= CONSONANTS_MIN_LETTERS
         and apart <= (1 if sole else CONSONANTS_LENGTHS)
-        and consonant_lead(fa) == consonant_lead(fb)
         and fa.isalpha()
         and fb.isalpha()
         and consonants(fa) == consonants(fb)
@@ -255,7 +220,7 @@ def _sounds_alike(fa: str, fb: str, sole: bool) -> bool:
         and undoubled(fa) != undoubled(fb)
     ):
         return True
-    if fa[0] != fb[0] or apart > 1 or not sound(fa) or sound(fa) != sound(fb):
+    if not same_first or apart > 1 or not sound(fa) or sound(fa) != sound(fb):
         return False
     limit = 3 if shorter >= 9 else 2
     return OSA.distance(fa, fb, score_cutoff=limit) <= limit
@@ -356,8 +321,12 @@ def score_prepared(
                 missing[side].append(is_kind(a))
             else:
                 worst = min(worst, best)
-    cost = generic_cost(*missing)
-    if missing[0] + missing[1] == [False] and min(q.distinct, c.distinct) >= VOUCHING_WORDS:
+    cost = generic_cost(*missing) if missing[0] or missing[1] else 0.0
+    if (
+        cost == GENERIC_REPLACED
+        and missing[0] + missing[1] == [False]
+        and (min(q.distinct, c.distinct) >= VOUCHING_WORDS)
+    ):
         # (three distinctive words or more vouch for the name: one word of activity apart
         # costs less, as a whole listed name with one word more does, name_contained)
         cost = ACTIVITY_VOUCHED

@@ -1,6 +1,7 @@
 """What a word of a canonical name tells: whether it is generic (a word many unrelated
-organisations share: company, trading, shipping, group, international...) and its sound
-(a phonetic key, so that transliterations of one word, RASHEED and RASHID, sound alike).
+organisations share: company, trading, shipping, group, international...), its sound
+(a phonetic key and its consonants, so that transliterations of one word, RASHEED and
+RASHID, TAIBA and TAYYIBA, sound alike) and its stem (INDUSTRY, INDUSTRIES; IRAN, IRANIAN).
 """
 
 from __future__ import annotations
@@ -165,3 +166,44 @@ def is_kind(word: str) -> bool:
     return word not in ACTIVITY_WORDS and any(
         OSA.distance(word, kind, score_cutoff=1) <= 1 for kind in KIND_WORDS if len(kind) >= 7
     )
+
+
+# Endings of English word forms (plurals, -ing, -ment, -ation...), longest first; not the
+# endings that make another word of a name (ISLAMIC ARMY is not ARMY OF ISLAM).
+_FORM_ENDINGS = tuple(
+    sorted(
+        [
+            *("ations", "ation", "ements", "ement", "ments", "ment", "ities", "ity", "ies"),
+            *("ing", "es", "s", "e", "y"),
+        ],
+        key=len,
+        reverse=True,
+    )
+)
+STEM_LETTERS = 4
+# Endings that make an adjective or a demonym of a word (IRANIAN, EASTERN, COASTAL).
+DERIVED_ENDINGS = frozenset(["n", "an", "ian", "ern", "al", "ary"])
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A word less its longest form ending that leaves four letters or more."""
+    for ending in _FORM_ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= STEM_LETTERS:
+            return word[: -len(ending)]
+    return word
+
+
+def same_stem(a: str, b: str) -> bool:
+    """Whether two words are one word in two forms: of five letters or more, the same stem
+    once an ending is taken off (INDUSTRY, INDUSTRIES; MANAGEMENT, MANAGING; TRADE,
+    TRADING), or one the other with an ending that makes an adjective or a demonym of it,
+    from four letters (IRAN, IRANIAN; EAST, EASTERN; COAST, COASTAL; REVOLUTION,
+    REVOLUTIONARY; not ISLAM, ISLAMIC: ARMY OF ISLAM is not ISLAMIC ARMY)."""
+    # (a stem keeps four letters: words that differ in those never share one)
+    if a[:STEM_LETTERS] != b[:STEM_LETTERS]:
+        return False
+    if min(len(a), len(b)) >= 5 and stem(a) == stem(b):
+        return True
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return long.startswith(short) and long[len(short) :] in DERIVED_ENDINGS
