@@ -51,14 +51,21 @@ _DOTTED = re.compile(r"(?<=\b\w)\.(?=\w\b)")
 _SLASHED_FORM = re.compile(r"\ba/s\b")
 # A letter alone after a word and before another (or the end): an apostrophe written as a
 # space (PEOPLE S for PEOPLE'S, SHARI A for SHARI'A, BAHA I), read also as part of the word
-# before (not Y, E or O: Spanish and Portuguese conjunctions).
-_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaIiSs])(?= [^\W\d_]{2}|$)")
+# before (not Y, E or O: Spanish and Portuguese conjunctions; I only after a vowel, as in
+# BAHA'I: after a consonant it is a numeral, RIM GROUP INVESTMENTS I CORP.).
+_LONE_LETTER = re.compile(r"(?<=[^\W\d_]{2}) ([AaSs]|(?<=[AaEeIiOoUu] )[Ii])(?= [^\W\d_]{2}|$)")
 # One-letter words side by side, which sorting can bring together.
 _SORTED_INITIALS = re.compile(r"\b[a-z] [a-z]\b")
 # A name's own initials written apart (U K for U.K., T F M C for T.F.M.C.), read also as one.
 _INITIALS = re.compile(r"\b[^\W\d_](?: [^\W\d_]\b)+")
 # Import and export abbreviated in trade names (GOLDEN SUN I/E DALIAN, IMP/EXP, IMP-EXP).
 _IMPORT_EXPORT = re.compile(r"\b(?:i\s*/\s*e|imp\.?\s*[/-]\s*exp\.?)(?=\s|$)", re.IGNORECASE)
+# The Arabic article assimilated to the letter after it, written apart (AR-RAHMAH,
+# AS-SALAM, ED-DAWA, ASH-SHAM for AL-RAHMAH, AL-SALAM, AL-DAWA, AL-SHAM), read also as AL.
+_ARTICLE = re.compile(r"\b[ae](t|d|r|z|n|s|sh|th|dh|ts)[- ](?=\1)", re.IGNORECASE)
+# A part of a name in parentheses: a place, a legal form, an acronym or another name for
+# it (TEHRIK-E TALIBAN PAKISTAN (TTP), NASCO POLYMERS & CHEMICALS CO SAL (OFF-SHORE)).
+_PARENTHESISED = re.compile(r"\s*\([^()]*\)")
 # Words joining a name's parts ("Smith & Sons", "Pixel + Paper"): never what tells two
 # businesses apart, and written as a symbol or a word at will.
 CONNECTORS = frozenset(["and", "und", "et", "och", "og"])
@@ -275,6 +282,10 @@ def name_variants(value: str) -> tuple[str, ...]:
         forms.append(_canonical_name(_LONE_LETTER.sub(r"\1", value)))
     if _IMPORT_EXPORT.search(value):
         forms.append(_canonical_name(_IMPORT_EXPORT.sub(" import export ", value)))
+    if "(" in value:
+        forms.append(_canonical_name(_PARENTHESISED.sub(" ", value).replace("-", " ")))
+    if _ARTICLE.search(value):
+        forms.append(_canonical_name(_ARTICLE.sub("al ", value).replace("-", " ")))
     if _INITIALS.search(value):
         forms.append(_canonical_name(_INITIALS.sub(lambda m: m.group(0).replace(" ", ""), value)))
     return tuple(dict.fromkeys(f for f in forms if f))

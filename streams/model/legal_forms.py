@@ -27,6 +27,11 @@ LEGAL_FORMS = frozenset(
         *("co", "company", "corp", "corporation", "the"),
         *("asa", "doo", "epe", "ike", "kk", "ou", "pte", "pty", "pvt", "sab", "sac", "sal"),
         *("sl", "zrt", "eu", "sca", "psc", "eood", "ead"),
+        # Belarusian, Ukrainian and Russian forms in Latin letters (TAA, ZAT, PRAT, TDV; the
+        # unitary enterprises FGUP, GUP, MUP, RUP, UE; the non-profits ANO, NKO), and
+        # Francophone, Macedonian and Gulf ones (SARLU, DOOEL, FZC, WLL, BSC, KSCC, SPC)
+        *("taa", "zat", "prat", "tdv", "fgup", "gup", "mup", "rup", "ue", "ano", "nko"),
+        *("sarlu", "dooel", "fzc", "wll", "bsc", "kscc", "spc"),
     ]
 )
 

@@ -6,12 +6,15 @@ them); produces one record per word, in the payee's word order then the listed n
 `{"payee": word, "listed": word, "match": how}`, `how` one of
 - `same`: the word as written;
 - `spelling`: equal once romanisation variants are folded (kh/h, yo/e, -iy/-y);
-- `sound`: the same word transliterated another way (the same metaphone key);
-- `form`: the same word in another form (INDUSTRY, INDUSTRIES; TRADE, TRADING);
+- `sound`: the same word transliterated another way (the same metaphone key, or the same
+  consonants: TAIBA, TAYYIBA);
+- `form`: the same word in another form (INDUSTRY, INDUSTRIES; TRADE, TRADING; IRAN,
+  IRANIAN);
 - `typo`: within the word's typo tolerance;
 - `joined`: the names match run together (SNAP SHOT, SNAPSHOT), not word by word;
-- `generic`: a generic or function word (trading, organisation, of) the other name lacks:
-  one side only;
+- `generic`: a generic or function word (trading, organisation, of) the other name lacks,
+  or has another in its place (foundation, institute: a record for each side): one side
+  only;
 - `contained`: a distinctive word of the longer name beyond the shorter, whose words it
   all has (streams.watchlist.name_contained): one side only;
 - `initials`: the payee's one word is the initials of the listed name's words, given in
@@ -29,12 +32,12 @@ from streams.watchlist.name_score import (
     TOLERATED,
     PreparedName,
     Word,
-    _same_stem,
     _sounds_alike,
     _tolerance,
     _unpaired,
     _word_score,
 )
+from streams.watchlist.name_words import same_stem
 
 Evidence = dict[str, str]
 
@@ -100,7 +103,7 @@ def _how(a: Word, b: Word, sole: bool) -> str:
     if within:
         return "typo"
     return (
-        "sound" if _sounds_alike(a[0], b[0], sole) else "form" if _same_stem(a[0], b[0]) else "typo"
+        "sound" if _sounds_alike(a[0], b[0], sole) else "form" if same_stem(a[0], b[0]) else "typo"
     )
 
 

@@ -3,8 +3,10 @@ targets: variants of listed names found overall and in every class, unlisted rea
 seldom held, the right entry named first. Run with `pytest -s` to see the table.
 
 Aliases (the list's own other names for an organisation: translations, acronyms, former
-names) are found 24.9 % of the time; the target is 30 %, not yet met: this test keeps
-the measured floor so that it cannot silently fall.
+names) are found 27.9 % of the time; the target is 30 %, not yet met: this test keeps
+the measured floor so that it cannot silently fall. Most misses left are another name
+altogether, or one name with a word more or less, as the list's sister companies and
+branches are too (its unlisted names, held at most 0.3 %).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from tests.unit.watchlist.name_eval import (
 )
 from tests.unit.watchlist.name_variants import CLASSES
 
-ALIASES_FLOOR = 0.24
+ALIASES_FLOOR = 0.279
 
 
 def _report(kind: str) -> str:
