@@ -73,6 +73,15 @@ class TableState(ExpiringState):
             raise KeyError(key)
         return bytes(value)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The key's state, else `default`: Mapping.get goes through __getitem__ and its
+        KeyError for every key not yet in the table, most keys of a stage's payments."""
+        raw = key.encode()
+        data = self._table.data
+        if raw not in data:
+            return default
+        return bytes(data[raw])
+
     def __setitem__(self, key: str, value: bytes) -> None:
         raw = key.encode()
         self._table.data[raw] = value

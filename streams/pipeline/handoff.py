@@ -72,14 +72,17 @@ class StageHandoff:
         try:
             topic, partition, offset = document["source"]
             decoded = document.get("decoded")
+            # List comprehensions, not generators: this runs for every hand-off.
             return cls(
                 document["payment"].encode("utf-8"),
                 document["member"],
                 StageSource(str(topic), int(partition), int(offset)),
-                tuple(str(s) for s in document["stages"]),
+                tuple([str(s) for s in document["stages"]]),
                 tuple(
-                    RuleResult("VELOCITY", str(r["effect"]), dict(r["evidence"]))
-                    for r in document["results"]
+                    [
+                        RuleResult("VELOCITY", str(r["effect"]), dict(r["evidence"]))
+                        for r in document["results"]
+                    ]
                 ),
                 None if decoded is None else payment_from_fields(decoded, payer_key),
             )

@@ -45,6 +45,8 @@ def next_stage(
 ) -> OutRecord | None:
     """The hand-off to the next stage after `stage`, carrying `results` and the decoded
     payment, or None when `stage` was the last."""
+    if handoff.stages == (stage,):  # the last stage, as for every payment of most rule packs
+        return None
     remaining = tuple(s for s in handoff.stages if s != stage)
     if not remaining:
         return None

@@ -145,7 +145,13 @@ def evaluate_stage(
             state[state_key] = encoded
         elif raw is not None:
             del state[state_key]
-    return sorted(hits, key=lambda hit: hit.rule.rule_id)
+    if len(hits) > 1:
+        hits.sort(key=_rule_id)
+    return hits
+
+
+def _rule_id(hit: VelocityHit) -> str:
+    return hit.rule.rule_id
 
 
 def _by_kind(stage: str, rules: Sequence[VelocityRule]) -> _Grouped:
