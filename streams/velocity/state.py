@@ -279,7 +279,7 @@ def encode_state(state: Mapping[str, list[Event]]) -> bytes:
     `[[ts, ...], [txn ref, ...], [datum, ...]]` (compact, and converted in C rather than
     item by item); sorted keys, so equal states encode equally."""
     columns = {
-        rule_id: list(zip(*events)) if events else _NO_COLUMNS  # zip transposes in C
+        rule_id: list(zip(*events, strict=True)) if events else _NO_COLUMNS
         for rule_id, events in state.items()
     }
     return orjson.dumps(columns, option=orjson.OPT_SORT_KEYS)
@@ -306,12 +306,12 @@ def decode_state(raw: bytes | None) -> dict[str, list[Event]]:
             and type(columns[1]) is list
             and type(columns[2]) is list
             and len(columns[0]) == len(columns[1]) == len(columns[2])
-            and _INT >= set(map(type, columns[0]))
-            and _STR >= set(map(type, columns[1]))
-            and _STR >= set(map(type, columns[2]))
+            and set(map(type, columns[0])) <= _INT
+            and set(map(type, columns[1])) <= _STR
+            and set(map(type, columns[2])) <= _STR
         ):
             raise ValueError(f"velocity state of rule {rule_id!r} is not three event columns")
-        events: list[Event] = list(zip(*columns))
+        events: list[Event] = list(zip(*columns, strict=True))
         events.sort()
         state[rule_id] = events
     return state
