@@ -62,28 +62,38 @@ class TableState(ExpiringState):
 
     def __init__(self, stage_table: StageTable, partition: int) -> None:
         self._stage_table = stage_table
-        self._table = stage_table.table
+        # The table's store (Faust creates it once, on first use), not looked up through
+        # the table's property on every read and write.
+        self._data = stage_table.table.data
         self._expiry = stage_table.expiry
         self._partition = partition
         self._events = 0
 
     def __getitem__(self, key: str) -> bytes:
-        value = self._table.data.get(key.encode())
+        value = self._data.get(key.encode())
         if value is None:
             raise KeyError(key)
         return bytes(value)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The key's state, else `default`: Mapping.get goes through __getitem__ and its
+        KeyError for every key not yet in the table, most keys of a stage's payments."""
+        raw = key.encode()
+        if raw not in self._data:
+            return default
+        return bytes(self._data[raw])
+
     def __setitem__(self, key: str, value: bytes) -> None:
         raw = key.encode()
-        self._table.data[raw] = value
+        self._data[raw] = value
         self._write(raw, value)
         self._expiry.written(self._partition, key)
 
     def __delitem__(self, key: str) -> None:
         raw = key.encode()
-        if raw not in self._table.data:
+        if raw not in self._data:
             raise KeyError(key)
-        del self._table.data[raw]
+        del self._data[raw]
         self._write(raw, None)
         self._expiry.deleted(self._partition, key)
 
@@ -102,7 +112,7 @@ class TableState(ExpiringState):
         first live one; returns how many were deleted."""
         deleted = 0
         for key in self._expiry.oldest(self._partition, SWEEP_LIMIT):
-            value = self._table.data.get(key.encode())
+            value = self._data.get(key.encode())
             if value is None:  # gone already (deleted through the changelog, revoked)
                 self._expiry.deleted(self._partition, key)
                 continue
@@ -113,10 +123,10 @@ class TableState(ExpiringState):
         return deleted
 
     def __iter__(self) -> Iterator[str]:
-        return (k.decode() for k in self._table.data)
+        return (k.decode() for k in self._data)
 
     def __len__(self) -> int:
-        return len(self._table.data)
+        return len(self._data)
 
 
 def register_velocity_stages(

@@ -45,16 +45,14 @@ class StageHandoff:
 
     def encode(self) -> bytes:
         """The hand-off as the stage topic's message value."""
-        document: dict[str, Any] = {
-            "payment": self.payment.decode("utf-8"),
-            "member": self.member,
-            "source": [self.source.topic, self.source.partition, self.source.offset],
-            "stages": list(self.stages),
-            "results": [{"effect": r.effect, "evidence": dict(r.evidence)} for r in self.results],
-        }
-        if self.decoded is not None:
-            document["decoded"] = payment_fields(self.decoded)
-        return orjson.dumps(document)
+        return encode_handoff(
+            self.payment,
+            self.member,
+            (self.source.topic, self.source.partition, self.source.offset),
+            self.stages,
+            self.results,
+            self.decoded,
+        )
 
     @classmethod
     def decode(cls, value: bytes, payer_key: bytes | None = None) -> StageHandoff:
@@ -72,19 +70,44 @@ class StageHandoff:
         try:
             topic, partition, offset = document["source"]
             decoded = document.get("decoded")
+            # List comprehensions, not generators: this runs for every hand-off.
             return cls(
                 document["payment"].encode("utf-8"),
                 document["member"],
                 StageSource(str(topic), int(partition), int(offset)),
-                tuple(str(s) for s in document["stages"]),
+                tuple([str(s) for s in document["stages"]]),
                 tuple(
-                    RuleResult("VELOCITY", str(r["effect"]), dict(r["evidence"]))
-                    for r in document["results"]
+                    [
+                        RuleResult("VELOCITY", str(r["effect"]), dict(r["evidence"]))
+                        for r in document["results"]
+                    ]
                 ),
                 None if decoded is None else payment_from_fields(decoded, payer_key),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ValueError(f"malformed stage hand-off: {exc}") from None
+
+
+def encode_handoff(
+    payment: bytes,
+    member: str | None,
+    source: tuple[str, int, int],
+    stages: tuple[str, ...],
+    results: tuple[RuleResult, ...],
+    decoded: Payment | None,
+) -> bytes:
+    """`StageHandoff(...).encode()` of these fields, without building the hand-off (a
+    routing worker encodes one for every payment with rules)."""
+    document: dict[str, Any] = {
+        "payment": payment.decode("utf-8"),
+        "member": member,
+        "source": source,
+        "stages": stages,
+        "results": [{"effect": r.effect, "evidence": dict(r.evidence)} for r in results],
+    }
+    if decoded is not None:
+        document["decoded"] = payment_fields(decoded)
+    return orjson.dumps(document)
 
 
 @dataclass(frozen=True, slots=True)

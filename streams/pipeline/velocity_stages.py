@@ -11,7 +11,7 @@ from datetime import datetime
 from streams.kafka import topics
 from streams.model.payment import Payment
 from streams.ops import metrics
-from streams.pipeline.handoff import StageHandoff, StageSource, stage_key
+from streams.pipeline.handoff import StageHandoff, encode_handoff, stage_key
 from streams.pipeline.records import OutRecord, Source
 from streams.rules.base import RuleResult
 from streams.rules.internal_error import internal_error
@@ -31,9 +31,9 @@ def first_stage(
     stages = rules.stages_for(payment)
     if not stages:
         return None
-    origin = StageSource(source.topic, source.partition, source.offset)
-    handoff = StageHandoff(masked, member, origin, stages, (), payment)
-    return stage_record(app_id, handoff, payment)
+    origin = (source.topic, source.partition, source.offset)
+    value = encode_handoff(masked, member, origin, stages, (), payment)
+    return _record(app_id, stages[0], payment, value)
 
 
 def next_stage(
@@ -45,6 +45,8 @@ def next_stage(
 ) -> OutRecord | None:
     """The hand-off to the next stage after `stage`, carrying `results` and the decoded
     payment, or None when `stage` was the last."""
+    if handoff.stages == (stage,):  # the last stage, as for every payment of most rule packs
+        return None
     remaining = tuple(s for s in handoff.stages if s != stage)
     if not remaining:
         return None
@@ -54,12 +56,16 @@ def next_stage(
 
 def stage_record(app_id: str, handoff: StageHandoff, payment: Payment) -> OutRecord:
     """The record on the topic of the hand-off's next stage, keyed by the stage's key."""
-    stage = handoff.stages[0]
+    return _record(app_id, handoff.stages[0], payment, handoff.encode())
+
+
+def _record(app_id: str, stage: str, payment: Payment, value: bytes) -> OutRecord:
+    """An encoded hand-off on `stage`'s topic, keyed by the stage's key."""
     key = stage_key(stage, payment)
     return OutRecord(
         topics.velocity_stage_topic(app_id, stage),
         key.encode() if key is not None else None,
-        handoff.encode(),
+        value,
     )
 
 
@@ -74,7 +80,9 @@ def evaluate(
     fails adds an INTERNAL_ERROR (hold) instead."""
     try:
         hits = evaluate_stage(stage, payment, rules.for_stage(stage), state)
-        return (*handoff.results, *(h.result() for h in hits))
+        if not hits:  # most payments
+            return handoff.results
+        return (*handoff.results, *[h.result() for h in hits])
     except Exception as exc:  # a rule bug must hold the payment, never drop it
         log.exception("velocity stage %s failed on txn %s", stage, payment.txn_id)
         return (*handoff.results, internal_error(f"velocity:{stage}", exc))

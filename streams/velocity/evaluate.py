@@ -33,6 +33,12 @@ log = logging.getLogger(__name__)
 # disabled) rule: no rule's window plus grace reaches that far back.
 _STALE_MS = 2 * (MAX_WINDOW // timedelta(milliseconds=1))
 
+# A stage's rules grouped by key kind, per stage and rule tuple (RuleSet.for_stage gives
+# the same tuple for every payment until the rules change); the tuple is kept with its
+# grouping, so its id is not reused while the entry lives.
+_Grouped = tuple[tuple[str, tuple[VelocityRule, ...]], ...]
+_GROUPED: dict[tuple[str, int], tuple[Sequence[VelocityRule], _Grouped]] = {}
+
 
 def velocity_key(kind: str, payment: Payment) -> str | None:
     """The window key of `payment` for a key kind, None when the payment has none: the
@@ -107,17 +113,13 @@ def evaluate_stage(
     window state (`KIND:KEY` -> encoded state; a Faust table or a dict); updates the state
     and produces the hits, sorted by rule_id. Each state key is read and written at most
     once, and written only when it changed (a redelivery writes nothing)."""
-    try:
-        kinds = STAGE_KEY_KINDS[stage]
-    except KeyError:
-        raise ValueError(f"unknown velocity stage {stage!r}") from None
     at = event_time_ms(payment.ts)
     ref = txn_ref(payment.member_id, payment.txn_id)
     hits: list[VelocityHit] = []
-    for kind in kinds:
-        applicable = [r for r in rules if r.key == kind and r.applies_to(payment)]
-        key = velocity_key(kind, payment)
-        if not applicable or key is None:
+    for kind, of_kind in _by_kind(stage, rules):
+        applicable = [r for r in of_kind if r.applies_to(payment)]
+        key = velocity_key(kind, payment) if applicable else None
+        if key is None:
             continue
         state_key = f"{kind}:{key}"
         raw = state.get(state_key)
@@ -139,10 +141,35 @@ def evaluate_stage(
         if not changed:
             continue
         if stored:
-            state[state_key] = encode_state(stored)
+            encoded = encode_state(stored)
+            state[state_key] = encoded
         elif raw is not None:
             del state[state_key]
-    return sorted(hits, key=lambda hit: hit.rule.rule_id)
+    if len(hits) > 1:
+        hits.sort(key=_rule_id)
+    return hits
+
+
+def _rule_id(hit: VelocityHit) -> str:
+    return hit.rule.rule_id
+
+
+def _by_kind(stage: str, rules: Sequence[VelocityRule]) -> _Grouped:
+    """The stage's key kinds in order, each with its rules of `rules` (in their order);
+    ValueError for an unknown stage."""
+    kept = _GROUPED.get((stage, id(rules)))
+    if kept is not None and kept[0] is rules:
+        return kept[1]
+    try:
+        kinds = STAGE_KEY_KINDS[stage]
+    except KeyError:
+        raise ValueError(f"unknown velocity stage {stage!r}") from None
+    grouped = tuple((kind, tuple(r for r in rules if r.key == kind)) for kind in kinds)
+    if isinstance(rules, tuple):  # a list could change under its id
+        if len(_GROUPED) >= 64:
+            _GROUPED.clear()
+        _GROUPED[stage, id(rules)] = (rules, grouped)
+    return grouped
 
 
 def expiry_horizon_ms(rules: Sequence[VelocityRule]) -> int:

@@ -50,7 +50,9 @@ class KeyExpiry:
 
     def written(self, partition: int, key: str) -> None:
         """`key` was written (or recovered) in `partition`: it goes to the back."""
-        keys = self._partitions.setdefault(partition, OrderedDict())
+        keys = self._partitions.get(partition)
+        if keys is None:  # not setdefault: it would build an OrderedDict on every write
+            keys = self._partitions[partition] = OrderedDict()
         keys[key] = None
         keys.move_to_end(key)
 

@@ -55,7 +55,7 @@ from __future__ import annotations
 import hashlib
 import math
 import zlib
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections import Counter, deque
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -81,7 +81,8 @@ _MS = timedelta(milliseconds=1)
 _ZERO = Decimal(0)
 # Exact for every threshold the schema allows, without entering a context per call.
 _PRECISE = Context(prec=DECIMAL_PRECISION)
-_FIELDS = (itemgetter(0), itemgetter(1), itemgetter(2))
+_NO_COLUMNS: list[list[Any]] = [[], [], []]
+_INT, _STR = frozenset({int}), frozenset({str})
 
 
 def event_time_ms(ts: datetime) -> int:
@@ -105,6 +106,23 @@ def observation_cap(rule: VelocityRule) -> Decimal:
     if rule.measure == "count":
         return Decimal(CAP_FACTOR * math.ceil(rule.threshold))
     return _PRECISE.multiply(CAP_FACTOR, rule.threshold)
+
+
+# observation_cap per rule object (math.ceil of a Decimal and a new Decimal on every
+# observation otherwise); the rule is kept with its cap, so its id is not reused.
+_CAPS: dict[int, tuple[VelocityRule, Decimal]] = {}
+
+
+def _cap(rule: VelocityRule) -> Decimal:
+    """`observation_cap(rule)`, computed once per rule object."""
+    kept = _CAPS.get(id(rule))
+    if kept is not None and kept[0] is rule:
+        return kept[1]
+    if len(_CAPS) >= 256:
+        _CAPS.clear()
+    cap = observation_cap(rule)
+    _CAPS[id(rule)] = (rule, cap)
+    return cap
 
 
 def observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[list[Event], Decimal]:
@@ -132,7 +150,11 @@ def _observe(events: list[Event], event: Event, rule: VelocityRule) -> tuple[lis
     observed = _measure(ordered, event[0], rule)
     # Events no promised observation can see: older than newest - grace - window.
     horizon = ordered[-1][0] - grace_ms(rule) - rule.window_ms if ordered else 0
-    ordered = ordered[bisect_left(ordered, horizon, key=_time) :]
+    # `(t,)` sorts before every event at t, as a bisect by time alone would place it (the
+    # tuples are compared in C, without a key function per probe).
+    first = bisect_left(ordered, (horizon,))
+    if first:
+        ordered = ordered[first:]
     # Thinning on about one insert in THIN_EVERY (chosen by the txn ref, so a replay
     # thins alike) keeps its linear cost off most payments.
     if len(ordered) > MAX_EVENTS or zlib.crc32(ref.encode()) % THIN_EVERY == 0:
@@ -167,9 +189,9 @@ def _amount(datum: str) -> Decimal:
 def _measure(events: list[Event], at: int, rule: VelocityRule) -> Decimal:
     """The measure over events in [at - window, at], clipped at the cap; newest first, so
     a busy key stops counting once the cap is reached."""
-    cap = observation_cap(rule)
-    lo = bisect_left(events, at - rule.window_ms, key=_time)
-    hi = bisect_right(events, at, key=_time)
+    cap = _cap(rule)
+    lo = bisect_left(events, (at - rule.window_ms,))
+    hi = bisect_left(events, (at + 1,))  # event times are whole ms: after `at` is >= at + 1
     if rule.measure == "count":
         return min(Decimal(hi - lo), cap)
     if rule.measure == "sum_amount":
@@ -187,10 +209,6 @@ def _measure(events: list[Event], at: int, rule: VelocityRule) -> Decimal:
             if len(seen) >= cap:
                 return cap
     return Decimal(len(seen))
-
-
-def _time(event: Event) -> int:
-    return event[0]
 
 
 class _Half:
@@ -228,7 +246,7 @@ class _Half:
 
 def _thin(events: list[Event], rule: VelocityRule) -> list[Event]:
     """Drop what no promised observation needs (see the module docstring)."""
-    measure, cap, half = rule.measure, observation_cap(rule), rule.window_ms // 2
+    measure, cap, half = rule.measure, _cap(rule), rule.window_ms // 2
     events = [e for e in events if _counts(e, measure)]
     kept: list[Event] = []
     before, after = _Half(), _Half()
@@ -261,11 +279,7 @@ def encode_state(state: Mapping[str, list[Event]]) -> bytes:
     `[[ts, ...], [txn ref, ...], [datum, ...]]` (compact, and converted in C rather than
     item by item); sorted keys, so equal states encode equally."""
     columns = {
-        rule_id: [
-            list(map(_FIELDS[0], events)),
-            list(map(_FIELDS[1], events)),
-            list(map(_FIELDS[2], events)),
-        ]
+        rule_id: list(zip(*events, strict=True)) if events else _NO_COLUMNS
         for rule_id, events in state.items()
     }
     return orjson.dumps(columns, option=orjson.OPT_SORT_KEYS)
@@ -284,13 +298,17 @@ def decode_state(raw: bytes | None) -> dict[str, list[Event]]:
         raise ValueError("velocity state is not an object of rule ids")
     state: dict[str, list[Event]] = {}
     for rule_id, columns in document.items():
+        # Checked column by column without a generator: this runs on every visit of a key.
         if not (
-            isinstance(columns, list)
+            type(columns) is list
             and len(columns) == 3
-            and all(isinstance(c, list) and len(c) == len(columns[0]) for c in columns)
-            and set(map(type, columns[0])) <= {int}
-            and set(map(type, columns[1])) <= {str}
-            and set(map(type, columns[2])) <= {str}
+            and type(columns[0]) is list
+            and type(columns[1]) is list
+            and type(columns[2]) is list
+            and len(columns[0]) == len(columns[1]) == len(columns[2])
+            and set(map(type, columns[0])) <= _INT
+            and set(map(type, columns[1])) <= _STR
+            and set(map(type, columns[2])) <= _STR
         ):
             raise ValueError(f"velocity state of rule {rule_id!r} is not three event columns")
         events: list[Event] = list(zip(*columns, strict=True))

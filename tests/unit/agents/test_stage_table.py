@@ -30,3 +30,12 @@ def test_writes_go_to_the_partitions_changelog_in_order() -> None:
     assert writes.take() == []
     assert table.data == {b"payee:M-2": b"[3]"}
     assert stages.at(2) is state and len(state) == 1 and list(state) == ["payee:M-2"]
+
+
+def test_get_reads_the_table_and_writes_nothing() -> None:
+    stages, table, writes = stage_table()
+    state = stages.at(1)
+    assert state.get("payee:M-1") is None and state.get("payee:M-1", b"-") == b"-"
+    table.data[b"payee:M-1"] = b"[1]"  # as restored from the changelog
+    assert state.get("payee:M-1") == b"[1]"
+    assert writes.take() == []

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from streams.model.payment import Payment, decode_payment
+from streams.model.timestamps import iso
 from streams.offline import synthetic
 from streams.pipeline.payment_wire import payment_fields, payment_from_fields
 from tests.factories import payment_bytes
@@ -63,6 +64,9 @@ def test_every_payee_kind_comes_back_as_decoded(
     assert back == decoded
     assert (back.ts.tzinfo, str(back.amount)) == (decoded.ts.tzinfo, str(decoded.amount))
     assert back.payer_ref == decoded.payer_ref  # the payer key is the receiver's
+    # The time's output text comes with it, read off the fields rather than formatted.
+    assert back.ts_written is not None
+    assert back.ts_text == decoded.ts_text == iso(decoded.ts)
 
 
 def test_synthetic_payments_come_back_as_decoded() -> None:

@@ -40,6 +40,18 @@ def test_a_key_goes_to_the_partition_kafkas_default_partitioner_picks(partitions
         assert key_partition(key, partitions) == choose(key, every, every)
 
 
+def test_partitions_stay_kafkas_when_the_remembered_hashes_start_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stage_batches, "HASHES_KEPT", 8)
+    monkeypatch.setattr(stage_batches, "_hashes", {})
+    choose, every = DefaultPartitioner(), list(range(12))
+    keys = [f"payee:{i}".encode() for i in range(30)]
+    for key in keys + keys:
+        assert key_partition(key, 12) == choose(key, every, every)
+        assert len(stage_batches._hashes) <= 8
+
+
 def test_the_stage_topics_of_the_app_are_batched() -> None:
     assert batches().stage_topics == {topics.velocity_stage_topic("screening", s) for s in STAGES}
 

@@ -63,6 +63,15 @@ def test_both_ends_of_the_window_are_inclusive() -> None:
     assert past_edge == 2  # one millisecond more and it has left the window
 
 
+def test_events_sharing_a_millisecond_with_an_edge_are_all_in_or_all_out() -> None:
+    r = velocity_rule(window="10s")
+    state, _ = feed(r, [(10_001, "d", ""), (10_000, "b", ""), (0, "a", ""), (10_000, "c", "")])
+    _, observed = observe(state, (10_000, "now", ""), r)
+    assert observed == 4  # a at the window's start, b and c at its end, and the payment
+    _, observed = observe(state, (10_001, "next", ""), r)
+    assert observed == 4  # a has left; b, c, d and the payment
+
+
 def test_a_later_event_received_earlier_counts_only_for_later_payments() -> None:
     r = velocity_rule(window="10s")
     state, _ = feed(r, [(5_000, "future", "")])
