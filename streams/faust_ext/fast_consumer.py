@@ -46,7 +46,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
@@ -82,6 +82,12 @@ class BatchDrainMixin:
         """Whether `tp` is read by the native reader (`streams.faust_ext.native_fetch`)."""
         return False
 
+    async def seek_fetched_to_committed(self) -> Mapping[Any, int]:
+        """Seek the partitions this drain fetches to their committed offsets; those offsets."""
+        consumer: Any = self
+        committed: Mapping[Any, int] = await consumer.seek_to_committed()
+        return committed
+
     def commit_soon(self) -> None:
         """Start a commit beside the drain (`commit_every` acks were counted), unless the
         one started last is still under way: it covers them, or the next one will."""
@@ -106,10 +112,11 @@ class BatchDrainMixin:
         """Seek every assigned partition back to its committed offset, as Faust's
         `perform_seek` does, and the stream partitions that have none to their beginning
         (the app's offset reset is `earliest`): Faust leaves those where they are, past
-        any record fetched and thrown away before a first commit."""
+        any record fetched and thrown away before a first commit. Not the partitions the
+        native reader reads: nothing of theirs was thrown away."""
         consumer: Any = self
         acks_enabled_for = consumer.app.topics.acks_enabled_for
-        committed = await consumer.seek_to_committed()
+        committed = await self.seek_fetched_to_committed()
         consumer._read_offset.update(
             {
                 tp: offset if offset is not None and offset >= 0 else None

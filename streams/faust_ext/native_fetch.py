@@ -14,7 +14,13 @@ rewind, a gap refetch, a failed batch read again) moves the reader, and anything
 before is never delivered (its epoch is over). A partition Faust pauses (recovery) is taken
 from the reader and given back, where reading stopped, when Faust resumes it. A batch not
 wholly delivered (the flow stopped for a rebalance, the route not ready) is read again from
-its first record not delivered, and nothing is delivered while the flow is stopped."""
+its first record not delivered, and nothing is delivered while the flow is stopped.
+
+One seek is not passed on: the drain's rewind after flow control emptied the agents' queues
+(`BatchDrainMixin.rewind`). It fetches again the records thrown away with the queues; the
+reader's records never wait in one, so nothing of theirs was thrown away, and moving the
+reader back to the committed offsets decided its records delivered since the last commit a
+second time (a new member's first payment got two decisions)."""
 
 from __future__ import annotations
 
@@ -133,6 +139,13 @@ class NativeFetchMixin:
             if self.native_reads(tp):
                 self.native_seek(tp, offset)
         return committed
+
+    async def seek_fetched_to_committed(self) -> Mapping[Any, int]:
+        """Seek the partitions aiokafka fetches to their committed offsets, not the reader's:
+        the drain's rewind after flow control emptied the agents' queues, which hold none
+        of the reader's records (moving it there would decide them again)."""
+        committed: Mapping[Any, int] = await super().seek_to_committed()  # type: ignore[misc]
+        return {tp: offset for tp, offset in committed.items() if not self.native_reads(tp)}
 
     def pause_partitions(self, tps: Iterable[Any]) -> None:
         tps = list(tps)
