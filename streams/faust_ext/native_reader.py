@@ -92,6 +92,8 @@ class NativeReader:
         self._room = threading.Event()
         self._ready = asyncio.Event()
         self._highs: dict[Key, int] = {}
+        # Why the thread stopped reading, raised by `take`: nothing is read any more.
+        self.failure: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="native-fetch", daemon=True)
         self._thread.start()
 
@@ -111,8 +113,11 @@ class NativeReader:
         return self._epochs.get(key) == epoch
 
     async def take(self) -> list[Fetched]:
-        """The next batch read, once there is one, grouped by partition in reading order."""
+        """The next batch read, once there is one, grouped by partition in reading order;
+        raises why the thread stopped if it did."""
         while not self._pending:
+            if self.failure is not None:
+                raise self.failure
             self._ready.clear()
             await self._ready.wait()
         batch = self._pending.popleft()
@@ -168,8 +173,10 @@ class NativeReader:
                 if batch:
                     self._pending.append(batch)
                     self._loop.call_soon_threadsafe(self._handed)
-        except Exception:
+        except Exception as exc:
             log.exception("native fetch stopped")
+            self.failure = exc
+            self._loop.call_soon_threadsafe(self._handed)
         finally:
             consumer.close()
 
