@@ -45,6 +45,8 @@ class Settings:
     fail_open_members: frozenset[str] = frozenset()
     fetch_max_wait_ms: int = 5
     fetch_min_bytes: int = 1
+    # Routed topics read through librdkafka (streams.faust_ext.native_fetch); 0: aiokafka.
+    native_fetch: bool = True
     # Payments one partition hands to the decision path in one call (streams.faust_ext.batch_path).
     batch_max: int = 500
     broker_bin: Path | None = None
@@ -117,6 +119,7 @@ class Settings:
                 30 * 86400.0,
             ),
             batch_max=_int(env, "SCREENING_BATCH_MAX", cls.batch_max, 1, 100_000),
+            native_fetch=_int(env, "SCREENING_NATIVE_FETCH", int(cls.native_fetch), 0, 1) == 1,
             # Checked where the embedded broker is started, so that only the commands
             # that start one fail on a wrong path.
             broker_bin=Path(broker_bin) if broker_bin else None,

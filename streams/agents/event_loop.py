@@ -11,7 +11,7 @@ from typing import Any, cast
 import faust
 
 from streams.agents.compacted_replica import Follower
-from streams.faust_ext.batch_path import BatchRoute, route_batches
+from streams.faust_ext.batch_path import BatchRoute, FetchedRecord, route_batches
 from streams.faust_ext.native_producer import OutRow
 from streams.faust_ext.transport import Producer
 from streams.ops import metrics
@@ -84,7 +84,7 @@ async def produce_each(
         processing_time.observe(perf_counter() - started)
 
 
-BatchHandle = Callable[[str, int, Sequence[Any]], list[OutRecord]]
+BatchHandle = Callable[[str, int, Sequence[FetchedRecord]], list[OutRecord]]
 
 
 def route_in_batches(
@@ -105,7 +105,7 @@ def route_in_batches(
     processing_time = metrics.PROCESSING_TIME
     crashed = metrics.INTERNAL_ERRORS.labels("agent")
 
-    async def run(topic: str, partition: int, records: Sequence[Any]) -> None:
+    async def run(topic: str, partition: int, records: Sequence[FetchedRecord]) -> None:
         started = perf_counter()
         out = handle(topic, partition, records)
         rows: list[OutRow] = []

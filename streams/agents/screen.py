@@ -18,6 +18,7 @@ import faust
 
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import produce_each, route_in_batches, source_of
+from streams.faust_ext.batch_path import FetchedRecord
 from streams.kafka import topics
 from streams.ops.metric_batches import batched
 from streams.pipeline.processor import PaymentProcessor
@@ -35,15 +36,17 @@ def register_screen_agent(
     """Register the `screen` agent on the payments topic, its fetched batches routed to
     the processor a partition at a time; returns the agent."""
 
-    def handle_batch(topic: str, partition: int, records: Sequence[Any]) -> list[OutRecord]:
+    def handle_batch(
+        topic: str, partition: int, records: Sequence[FetchedRecord]
+    ) -> list[OutRecord]:
         member = topics.member_of(topic)
         assert member is not None  # the agent reads payments.<member> topics only
         route = processor.route
         out: list[OutRecord] = []
         with batched():
             for record in records:
-                source = Source(topic, partition, record.offset, record.key)
-                out += route(record.value or b"", source, member)
+                source = Source(topic, partition, record.offset(), record.key())
+                out += route(record.value() or b"", source, member)
         return out
 
     batches = StageBatches.for_app(processor.app_id, app.conf.topic_partitions)

@@ -15,6 +15,7 @@ import faust
 
 from streams.agents.compacted_replica import Follower
 from streams.agents.event_loop import TableWrites, produce_each, route_in_batches, source_of
+from streams.faust_ext.batch_path import FetchedRecord
 from streams.faust_ext.raw_schema import RawSchema
 from streams.kafka import topics
 from streams.ops.metric_batches import batched
@@ -174,13 +175,15 @@ def _register_stage(
     writes = TableWrites()
     stage_table = StageTable(table, expiry, writes)
 
-    def handle_batch(topic: str, partition: int, records: Sequence[Any]) -> list[OutRecord]:
+    def handle_batch(
+        topic: str, partition: int, records: Sequence[FetchedRecord]
+    ) -> list[OutRecord]:
         state = stage_table.at(partition)
         out: list[OutRecord] = []
         with batched():
             for record in records:
-                source = Source(topic, partition, record.offset, record.key)
-                out += processor.run_stage(stage, record.value or b"", state, source)
+                source = Source(topic, partition, record.offset(), record.key())
+                out += processor.run_stage(stage, record.value() or b"", state, source)
         return out
 
     route_in_batches(

@@ -24,20 +24,54 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from time import monotonic
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from faust.types.tuples import ack_lock
+
+T = TypeVar("T")
 
 # How often a drain held back by a route that is not ready yet looks again.
 NOT_READY_POLL_S = 0.01
 
-Handler = Callable[[str, int, Sequence[Any]], Awaitable[None]]
+
+class FetchedRecord(Protocol):
+    """A fetched record as a route's handler reads it: confluent-kafka's `Message` (the
+    native reader's, `streams.faust_ext.native_fetch`) or an aiokafka record adapted."""
+
+    def offset(self) -> int: ...
+
+    def key(self) -> bytes | None: ...
+
+    def value(self) -> bytes | None: ...
+
+
+class AiokafkaRecord:
+    """An aiokafka `ConsumerRecord` read as a `FetchedRecord`."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: Any) -> None:
+        self.record = record
+
+    def offset(self) -> int:
+        return int(self.record.offset)
+
+    def key(self) -> bytes | None:
+        key: bytes | None = self.record.key
+        return key
+
+    def value(self) -> bytes | None:
+        value: bytes | None = self.record.value
+        return value
+
+
+Handler = Callable[[str, int, Sequence[FetchedRecord]], Awaitable[None]]
 
 
 @dataclass
 class BatchRoute:
     """Where a topic's fetched records go: `handler(topic, partition, records)` decides and
-    produces them (aiokafka ConsumerRecords of one partition, in offset order);
+    produces them (`FetchedRecord`s of one partition, in offset order);
     `ready()` says whether it may run yet (the state it reads has caught up); `topics`
     the channel's topic names, read at each batch (a new member's topic is added to it)."""
 
@@ -98,7 +132,7 @@ async def wait_until_ready(route: BatchRoute, consumer: Any) -> bool:
     return True
 
 
-def chunks(records: Sequence[Any], size: int) -> list[Sequence[Any]]:
+def chunks(records: Sequence[T], size: int) -> list[Sequence[T]]:
     """`records` in order, in slices of at most `size`."""
     return [records[i : i + size] for i in range(0, len(records), size)]
 

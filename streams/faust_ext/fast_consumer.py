@@ -44,63 +44,30 @@ records were handed to the producer before, and the flush waits for those."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from faust.transport.consumer import CONSUMER_FETCHING
 
-from streams.faust_ext.batch_path import BatchRoute, chunks, mark_acked, route_for, wait_until_ready
+from streams.faust_ext.batch_path import (
+    AiokafkaRecord,
+    BatchRoute,
+    chunks,
+    mark_acked,
+    route_for,
+    wait_until_ready,
+)
+from streams.faust_ext.drain_flow import QueuesEmptied, not_rewound, wait_for_room
+
+__all__ = ["BatchDrainMixin", "QueuesEmptied", "not_rewound"]
 
 # Messages delivered back to back before the drain lets the agents run; Faust's drain
 # uses the same number.
 YIELD_EVERY = 100
-# How often a drain held back by a full agent queue looks whether it has room again.
-ROOM_POLL_S = 0.001
 # How long a partition whose batch handler raised waits before it is read again.
 ROUTE_RETRY_S = 1.0
-
-
-async def wait_for_room(queues: list[Any]) -> None:
-    """Return once every queue is at or below its pressure-drop size."""
-    while any(queue.qsize() > _low_water(queue) for queue in queues):
-        await asyncio.sleep(ROOM_POLL_S)
-
-
-def _low_water(queue: Any) -> int:
-    return int(getattr(queue, "pressure_drop_size", queue.maxsize // 2))
-
-
-class QueuesEmptied:
-    """Registered with Faust's flow control as if it were an agent queue: flow control
-    calls `clear()` on every queue it manages when it resumes, which is how the drain
-    learns that records it delivered were thrown away.
-
-    A delivery in progress at that moment (waiting for flow control to resume, or for
-    room in a queue) would complete just after the emptying, and its record would be the
-    only one left in the queue: the agent would process it before the records before it,
-    which the drain fetches again. For a velocity stage that is a payment decided on a
-    window missing its predecessors. So the emptying also cancels `delivery`, the
-    drain's delivery in progress, before it can put its record."""
-
-    def __init__(self) -> None:
-        self.happened = False
-        self.delivery: asyncio.Future[Any] | None = None
-
-    def clear(self) -> None:
-        self.happened = True
-        if self.delivery is not None:
-            self.delivery.cancel()
-
-
-def not_rewound(records: Mapping[Any, list[Any]], acks_enabled_for: Any) -> dict[Any, list[Any]]:
-    """The part of a fetched batch that a rewind does not fetch again: the records of
-    topics without acks (changelogs). They have no committed offset to go back to; table
-    recovery seeks them itself, to the offsets it needs, just before flow control empties
-    the queues, so the batch fetched then holds the very records recovery waits for.
-    Dropped, they were gone for good and recovery waited for them forever (a worker of
-    two stalled in five of six two-worker bench runs on Apache Kafka)."""
-    return {tp: batch for tp, batch in records.items() if not acks_enabled_for(tp.topic)}
 
 
 class BatchDrainMixin:
@@ -110,6 +77,16 @@ class BatchDrainMixin:
 
     # The commit `commit_soon` started last, while it runs.
     commit_task: asyncio.Task[None] | None = None
+
+    def native_reads(self, tp: Any) -> bool:
+        """Whether `tp` is read by the native reader (`streams.faust_ext.native_fetch`)."""
+        return False
+
+    async def seek_fetched_to_committed(self) -> Mapping[Any, int]:
+        """Seek the partitions this drain fetches to their committed offsets; those offsets."""
+        consumer: Any = self
+        committed: Mapping[Any, int] = await consumer.seek_to_committed()
+        return committed
 
     def commit_soon(self) -> None:
         """Start a commit beside the drain (`commit_every` acks were counted), unless the
@@ -135,10 +112,11 @@ class BatchDrainMixin:
         """Seek every assigned partition back to its committed offset, as Faust's
         `perform_seek` does, and the stream partitions that have none to their beginning
         (the app's offset reset is `earliest`): Faust leaves those where they are, past
-        any record fetched and thrown away before a first commit."""
+        any record fetched and thrown away before a first commit. Not the partitions the
+        native reader reads: nothing of theirs was thrown away."""
         consumer: Any = self
         acks_enabled_for = consumer.app.topics.acks_enabled_for
-        committed = await consumer.seek_to_committed()
+        committed = await self.seek_fetched_to_committed()
         consumer._read_offset.update(
             {
                 tp: offset if offset is not None and offset >= 0 else None
@@ -161,51 +139,55 @@ class BatchDrainMixin:
             consumer.log.info("read again from the beginning: %s", sorted(map(str, fresh)))
 
     async def deliver_batch(
-        self, tp: Any, batch: list[Any], reseeked: dict[Any, int], emptied: QueuesEmptied
-    ) -> None:
-        """Hand a partition's fetched records to its route (`streams.faust_ext.batch_path`)
-        in order, then mark them acked; the read-offset and gap bookkeeping of the
-        per-message path below, once per batch."""
+        self, tp: Any, batch: Sequence[Any], reseeked: dict[Any, int], emptied: QueuesEmptied
+    ) -> int | None:
+        """Hand a partition's fetched records (`batch_path.FetchedRecord`s) to its route in order,
+        then mark them acked; the read-offset and gap bookkeeping of the per-message path
+        below, once per batch. Returns the offset of the first record neither delivered nor
+        sought back to (the flow stopped, the route not ready), or None."""
         consumer: Any = self
         route = route_for(consumer.app, tp.topic)
         assert route is not None
         consumer.app.monitor.track_tp_end_offset(tp, consumer.highwater(tp))
-        r_offset = consumer._read_offset[tp]
-        if r_offset is not None:
-            batch = [record for record in batch if record.offset >= r_offset]
+        offsets: list[int] = [record.offset() for record in batch]
+        r_offset: int | None = consumer._read_offset[tp]
+        if r_offset is not None and offsets[0] < r_offset:
+            start = bisect.bisect_left(offsets, r_offset)
+            batch, offsets = batch[start:], offsets[start:]
         if not batch:
-            return
-        first = batch[0].offset
+            return None
+        first = offsets[0]
         if r_offset and first - r_offset > 1:
             missing = r_offset + 1
             if reseeked.get(tp) != missing:
                 # As below: fetched but never delivered; fetch it again.
                 reseeked[tp] = missing
                 await consumer.seek(tp, missing)
-                return
+                return None
             await consumer._add_gap(tp, missing, first)
         if not await wait_until_ready(route, consumer):
-            return
-        for chunk in chunks(batch, route.max_batch):
+            return first
+        size = route.max_batch
+        for chunk, chunk_offsets in zip(chunks(batch, size), chunks(offsets, size), strict=True):
             if not consumer.flow_active or emptied.happened or consumer.suspend_flow.is_set():
-                return  # fetched again after the rewind
-            if not await self.run_route(route, tp, chunk):
-                return
-            offsets = [record.offset for record in chunk]
-            for before, after in itertools.pairwise(offsets):
+                return chunk_offsets[0]  # fetched again after the rewind
+            if not await self.run_route(route, tp, chunk, chunk_offsets[0]):
+                return None
+            for before, after in itertools.pairwise(chunk_offsets):
                 if after - before > 1:  # compaction or transaction markers
                     await consumer._add_gap(tp, before + 1, after)
-            mark_acked(consumer, tp, offsets)
-            consumer._read_offset[tp] = offsets[-1]
+            mark_acked(consumer, tp, chunk_offsets)
+            consumer._read_offset[tp] = chunk_offsets[-1]
             commit_every = consumer._commit_every
             if commit_every is not None and consumer._n_acked >= commit_every:
                 consumer._n_acked = 0
                 self.commit_soon()
+        return None
 
-    async def run_route(self, route: BatchRoute, tp: Any, chunk: Sequence[Any]) -> bool:
+    async def run_route(self, route: BatchRoute, tp: Any, chunk: Sequence[Any], first: int) -> bool:
         """Run the route's handler on `chunk`; False when it raised: the partition is then
-        read again from the chunk's first record after a pause (a bug holds payments
-        back, it never drops them)."""
+        read again from the chunk's first record (offset `first`) after a pause (a bug holds
+        payments back, it never drops them)."""
         consumer: Any = self
         try:
             await route.handler(tp.topic, tp.partition, chunk)
@@ -214,8 +196,8 @@ class BatchDrainMixin:
             if route.on_error is not None:
                 route.on_error(exc)
             await asyncio.sleep(ROUTE_RETRY_S)
-            await consumer.seek(tp, chunk[0].offset)
-            consumer._read_offset[tp] = chunk[0].offset
+            await consumer.seek(tp, first)
+            consumer._read_offset[tp] = first
             return False
         return True
 
@@ -299,6 +281,8 @@ class BatchDrainMixin:
                 routed = [tp for tp in records if route_for(app, tp.topic) is not None]
                 for tp in routed:
                     batch = records.pop(tp)
+                    if self.native_reads(tp):
+                        continue  # fetched before aiokafka paused it: the reader has it
                     if not (
                         consumer.flow_active
                         and app.consumer_generation_id == generation_id
@@ -306,7 +290,8 @@ class BatchDrainMixin:
                     ):
                         break  # fetched again after the rewind or the new assignment
                     if active_partitions is None or tp in active_partitions:
-                        await self.deliver_batch(tp, batch, reseeked, emptied)
+                        adapted = [AiokafkaRecord(record) for record in batch]
+                        await self.deliver_batch(tp, adapted, reseeked, emptied)
                         await sleep(0)
                 seen_tps: dict[Any, list[Any]] = {}
                 refetching: set[Any] = set()

@@ -31,6 +31,7 @@ _DRAIN = f"{_CONSUMER}._drain_messages"
 _THREAD = "streams.faust_ext.transport:ConsumerThread"
 _BATCH = f"{_CONSUMER}.deliver_batch"
 _ACKED = "streams.faust_ext.batch_path:mark_acked"
+_NATIVE = "streams.faust_ext.native_fetch:NativeFetchMixin"
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ INVENTORY: tuple[Internal, ...] = (
     Internal(
         "faust.transport.consumer.Consumer",
         "_drain_messages",
-        (_DRAIN,),
+        (_DRAIN, f"{_NATIVE}._drain_messages"),
         "Replaced by a drain without a task per message (Faust's capped an agent at ~3.5k "
         "messages/s) that also refetches offset gaps and seeks back when flow control "
         "empties the agents' queues.",
@@ -99,6 +100,20 @@ INVENTORY: tuple[Internal, ...] = (
         "on assignment), with no public accessor: the lag is measured from them, the "
         "drain's seek back resets them, and a batch's acks skip offsets below them as "
         "Faust's ack does.",
+    ),
+    Internal(
+        "faust.transport.consumer.Consumer",
+        "_seek",
+        (f"{_NATIVE}._seek",),
+        "Every seek of a partition (Faust's and the drain's) ends here: a routed one moves "
+        "the native reader instead of aiokafka, which never fetches it.",
+    ),
+    Internal(
+        "faust.transport.drivers.aiokafka.AIOKafkaConsumerThread",
+        "_ensure_consumer",
+        ("streams.faust_ext.native_fetch:pause_in_aiokafka",),
+        "The aiokafka consumer of Faust's thread, in which the routed partitions are paused "
+        "as they are assigned (the native reader reads them).",
     ),
     Internal(
         "faust.transport.consumer.Consumer",

@@ -21,6 +21,7 @@ from faust.transport.drivers import aiokafka as faust_aiokafka
 from streams.faust_ext.changelog_buffer import DrainingProducerBuffer
 from streams.faust_ext.fast_consumer import BatchDrainMixin
 from streams.faust_ext.fetch_wait import adapt_fetch_wait
+from streams.faust_ext.native_fetch import NativeFetchMixin, pause_in_aiokafka, routed_natively
 from streams.faust_ext.native_producer import (
     QUEUE_FULL_WAIT_S,
     NativeSender,
@@ -78,6 +79,19 @@ class ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         fetcher = getattr(self._consumer, "_fetcher", None)
         if idle_ms is not None and idle_ms > busy_ms and fetcher is not None:
             adapt_fetch_wait(fetcher, busy_ms, idle_ms, min_bytes)
+
+    async def on_partitions_assigned(self, assigned: Any, generation_id: int = 0) -> None:
+        """Pause the routed partitions in aiokafka first (the native reader reads them),
+        then hand the assignment to Faust's consumer."""
+        pause_in_aiokafka(self, assigned)
+        await super().on_partitions_assigned(assigned, generation_id)
+
+    def verify_event_path(self, now: float, tp: Any) -> None:
+        """Faust's check that aiokafka fetches and the stream processes `tp`, except for the
+        partitions aiokafka never fetches (the native reader's)."""
+        if routed_natively(self.consumer, tp):
+            return None
+        return super().verify_event_path(now, tp)
 
     def highwater(self, tp: Any) -> int:
         """The partition's end offset, or -1 when it is no longer assigned.
@@ -161,9 +175,10 @@ async def true_end_offsets(
     return ends
 
 
-class Consumer(BatchDrainMixin, faust_aiokafka.Consumer):
+class Consumer(NativeFetchMixin, BatchDrainMixin, faust_aiokafka.Consumer):
     """Faust's aiokafka consumer running our consumer thread, draining fetched batches
-    without a task per message (see `streams.faust_ext.fast_consumer`)."""
+    without a task per message (see `streams.faust_ext.fast_consumer`), its routed topics
+    read through librdkafka when the app asks (`streams.faust_ext.native_fetch`)."""
 
     def _new_consumer_thread(self) -> ConsumerThread:
         return ConsumerThread(self, loop=self.loop, beacon=self.beacon)

@@ -8,6 +8,7 @@ import faust
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from streams.faust_ext.conductor import set_resubscribe_delay
+from streams.faust_ext.native_fetch import use_native_fetch
 from streams.faust_ext.raw_schema import RawSchema
 from streams.faust_ext.transport import (
     set_fetch_max_wait,
@@ -70,6 +71,7 @@ def create_app(
     set_idle_fetch_wait(app, IDLE_FETCH_WAIT_MS if profile.kind == KAFKA else None)
     set_read_past_end_offsets(app, profile.read_past_end_offsets)
     use_native_producer(app, settings.kafka_client_config())
+    use_native_fetch(app, settings.kafka_client_config() if settings.native_fetch else None)
     payments = app.topic(*payment_topic_names, schema=RawSchema())
 
     @app.page("/metrics")
