@@ -52,3 +52,12 @@ def not_rewound(records: Mapping[Any, list[Any]], acks_enabled_for: Any) -> dict
     Dropped, they were gone for good and recovery waited for them forever (a worker of
     two stalled in five of six two-worker bench runs on Apache Kafka)."""
     return {tp: batch for tp, batch in records.items() if not acks_enabled_for(tp.topic)}
+
+
+async def crash_unless_stopping(consumer: Any, what: str, exc: Exception) -> None:
+    """Crash Faust's `consumer` with `exc`, raised by `what`, as an error in its drain would,
+    unless the app is stopping (then the error is the stop's)."""
+    if consumer.transport.app.should_stop:
+        return
+    consumer.log.exception("%s raised: %r", what, exc)
+    await consumer.crash(exc)

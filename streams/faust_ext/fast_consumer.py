@@ -59,7 +59,12 @@ from streams.faust_ext.batch_path import (
     route_for,
     wait_until_ready,
 )
-from streams.faust_ext.drain_flow import QueuesEmptied, not_rewound, wait_for_room
+from streams.faust_ext.drain_flow import (
+    QueuesEmptied,
+    crash_unless_stopping,
+    not_rewound,
+    wait_for_room,
+)
 
 __all__ = ["BatchDrainMixin", "QueuesEmptied", "not_rewound"]
 
@@ -103,10 +108,7 @@ class BatchDrainMixin:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if consumer.transport.app.should_stop:
-                return
-            consumer.log.exception("Commit raised: %r", exc)
-            await consumer.crash(exc)
+            await crash_unless_stopping(consumer, "Commit", exc)
 
     async def rewind(self) -> None:
         """Seek every assigned partition back to its committed offset, as Faust's

@@ -33,7 +33,7 @@ from confluent_kafka import OFFSET_BEGINNING, OFFSET_END
 from faust.types import TP
 
 from streams.faust_ext.batch_path import route_for
-from streams.faust_ext.fast_consumer import QueuesEmptied
+from streams.faust_ext.drain_flow import QueuesEmptied, crash_unless_stopping
 from streams.faust_ext.native_reader import NativeReader, reader_config
 
 NATIVE_FETCH_ATTR = "screening_native_fetch_config"
@@ -231,7 +231,4 @@ class NativeFetchMixin:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            if consumer.transport.app.should_stop:
-                return
-            consumer.log.exception("native drain raised: %r", exc)
-            await consumer.crash(exc)
+            await crash_unless_stopping(consumer, "native drain", exc)
