@@ -17,6 +17,7 @@ from streams.ops.metrics_scrape import StatusError, scrape
 from streams.settings import Settings
 
 CONSUMED_METRIC = "screening_payments_consumed_total"
+ASSIGNED_METRIC = "screening_consumer_assigned_partitions"
 # How often the benchmark asks a starting worker whether it consumed a payment yet.
 SCREENING_POLL_S = 0.02
 
@@ -53,7 +54,11 @@ def start_workers(
     workers = []
     for i in range(config.workers):
         port = free_port()
-        env = worker_env(settings, ",".join(config.members), work / f"worker-{i}", app_id, port)
+        # A state directory per group: a worker that found another run's watchlist snapshot
+        # started seconds before its fellow, which then joined the group (a rebalance)
+        # inside the phase being measured.
+        data_dir = work / f"{app_id}-worker-{i}"
+        env = worker_env(settings, ",".join(config.members), data_dir, app_id, port)
         process = start_process(
             ["-m", "streams.cli.main", "worker"], env, work / f"{app_id}-{i}.log"
         )
@@ -83,6 +88,25 @@ def payments_consumed(worker: BenchWorker) -> float:
         return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(CONSUMED_METRIC)
     except StatusError:
         return 0.0
+
+
+def assigned_partitions(worker: BenchWorker) -> float:
+    """The payments partitions assigned to a worker (its
+    `screening_consumer_assigned_partitions`), 0 while its metrics page does not answer."""
+    try:
+        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(ASSIGNED_METRIC)
+    except StatusError:
+        return 0.0
+
+
+def wait_until_all_assigned(workers: list[BenchWorker], timeout_s: float) -> None:
+    """Return once every worker has payments partitions: the group holds all of them, so
+    a load offered now is not paused by one of them joining (a rebalance)."""
+    deadline = time.monotonic() + timeout_s
+    while not all(assigned_partitions(w) > 0 for w in workers):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"not every worker was assigned partitions within {timeout_s:.0f}s")
+        time.sleep(SCREENING_POLL_S)
 
 
 def wait_until_screening(workers: list[BenchWorker], timeout_s: float) -> None:

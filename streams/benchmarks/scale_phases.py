@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from streams.benchmarks.bench_config import BenchConfig, Progress, reference_config
-from streams.benchmarks.bench_workers import BenchWorker, start_workers, wait_until_screening
+from streams.benchmarks.bench_workers import (
+    BenchWorker,
+    start_workers,
+    wait_until_all_assigned,
+    wait_until_screening,
+)
 from streams.benchmarks.latency import paced_latency
 from streams.benchmarks.load_schedule import phase_size, schedule
 from streams.benchmarks.measure import process_stats, rate_from_timestamps
@@ -129,6 +134,7 @@ def run_count(
             f"payment ({len(stamps):,} decided)"
         )
         run = CountRun(config.workers, config.payments, stamps, eps, cpu_ms)
+        wait_until_all_assigned(workers, 300)
         run.loads = offered_loads(settings, config, eps, progress)
         run.updates = changes() if changes is not None else None
         run.peak_memory_mb = max(process_stats(w.pid)[1] for w in workers)
