@@ -81,22 +81,23 @@ def worker_env(
     }
 
 
-def payments_consumed(worker: BenchWorker) -> float:
-    """The payments a worker consumed (its `screening_payments_consumed_total`), 0 while
-    its metrics page does not answer."""
+def metric_value(worker: BenchWorker, name: str) -> float:
+    """A worker's metric `name` from its metrics page, 0 while the page does not answer."""
     try:
-        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(CONSUMED_METRIC)
+        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(name)
     except StatusError:
         return 0.0
+
+
+def payments_consumed(worker: BenchWorker) -> float:
+    """The payments a worker consumed (its `screening_payments_consumed_total`)."""
+    return metric_value(worker, CONSUMED_METRIC)
 
 
 def assigned_partitions(worker: BenchWorker) -> float:
     """The payments partitions assigned to a worker (its
-    `screening_consumer_assigned_partitions`), 0 while its metrics page does not answer."""
-    try:
-        return scrape(f"http://127.0.0.1:{worker.web_port}/metrics", 2.0).value(ASSIGNED_METRIC)
-    except StatusError:
-        return 0.0
+    `screening_consumer_assigned_partitions`)."""
+    return metric_value(worker, ASSIGNED_METRIC)
 
 
 def wait_until_all_assigned(workers: list[BenchWorker], timeout_s: float) -> None:
